@@ -1,0 +1,100 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every module hides its dependencies unless it re-exports them on purpose (`public import`).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "beekeeper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "beekeeper", targets: ["beekeeper"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian, one system module each, wrapped by one Swift module each.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: swiftSettings),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+
+        // MARK: Beekeeper's concerns.
+        .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
+        .target(
+            name: "BeekeeperConfig",
+            dependencies: ["BeekeeperCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "BeekeeperExecution",
+            dependencies: [
+                "BeekeeperCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BeekeeperAudit",
+            dependencies: ["BeekeeperCore", "Sodium", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),
+        .target(name: "BeekeeperAuth", dependencies: ["BeekeeperCore", "Sodium"], swiftSettings: swiftSettings),
+        .target(
+            name: "BeekeeperServer",
+            dependencies: [
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution",
+                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "Sodium",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "beekeeper",
+            dependencies: [
+                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperCore",
+                "Sodium", "Curl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests, beside each module.
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZlibTests", dependencies: ["Zlib"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperExecutionTests", dependencies: ["BeekeeperExecution", "BeekeeperCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperAuditTests", dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperAuthTests", dependencies: ["BeekeeperAuth", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperIntegrationTests",
+            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef BEEKEEPER_CSODIUM_SHIM_H
+#define BEEKEEPER_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries from Debian, one system module each, wrapped by one Swift module each.
@@ -40,19 +42,20 @@ let package = Package(
             dependencies: ["BeekeeperCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
+        .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),
         .target(
             name: "BeekeeperExecution",
             dependencies: [
-                "BeekeeperCore",
+                "BeekeeperCore", "BeekeeperConfig",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "BeekeeperAudit",
-            dependencies: ["BeekeeperCore", "Sodium", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperCore", "BeekeeperConfig", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),
@@ -64,6 +67,8 @@ let package = Package(
                 "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -86,14 +91,24 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeekeeperExecutionTests", dependencies: ["BeekeeperExecution", "BeekeeperCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeekeeperAuditTests", dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperExecutionTests",
+            dependencies: ["BeekeeperExecution", "BeekeeperCore", "BeekeeperConfig", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Bees"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeekeeperAuditTests",
+            dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperAuthTests", dependencies: ["BeekeeperAuth", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeekeeperIntegrationTests",
             dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl"],
+            exclude: ["Bees"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every failure of the audit module. `append` throws it typed, so callers can map it to a 503.
+public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Another process (or another `AuditLog` in this one) holds the directory's lock.
+    case locked(lockFile: String, holderPID: Int32?)
+    /// A system call failed; `errno` is kept so ENOSPC and EIO can be told apart.
+    case io(operation: String, path: String, errno: Int32)
+    /// A compressed segment could not be read (truncated or corrupt gzip stream).
+    case compressedSegment(path: String, reason: String)
+    /// The log was closed; no more appends.
+    case closed
+    /// A record the log refuses to write (reserved key, raw payload, invalid number).
+    case invalidRecord(String)
+    /// Startup found a segment it cannot continue from.
+    case corruptSegment(path: String, line: Int, reason: String)
+    /// A path given to the review side is neither a segment file nor a directory.
+    case notASegment(path: String)
+
+    public var description: String {
+        switch self {
+        case .locked(let lockFile, let pid):
+            let holder = pid.map { "process \($0)" } ?? "another process"
+            return "audit log is locked by \(holder) (\(lockFile)); only one process may write an audit directory"
+        case .io(let operation, let path, let code):
+            return "\(operation) \(path): \(String(cString: strerror(code))) (errno \(code))"
+        case .compressedSegment(let path, let reason):
+            return "\(path): \(reason)"
+        case .closed:
+            return "audit log is closed"
+        case .invalidRecord(let reason):
+            return "invalid audit record: \(reason)"
+        case .corruptSegment(let path, let line, let reason):
+            return "\(path):\(line): \(reason)"
+        case .notASegment(let path):
+            return "\(path): not an audit segment (audit-<seq>.jsonl[.gz]) or a directory"
+        }
+    }
+
+    /// The errno of an I/O failure, if this is one.
+    public var errno: Int32? {
+        if case .io(_, _, let code) = self { return code }
+        return nil
+    }
+}

@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Lets tests make the next writes or fsyncs of the live segment fail as a full or broken disk
+/// would, after a part of the group reached the file. Production logs have none.
+final class AuditFaultInjector: Sendable {
+    private struct State {
+        var failingWrites = 0
+        var failingSyncs = 0
+        var code: Int32 = 0
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// The next `count` group writes write half their bytes, then fail with `code`.
+    func failWrites(_ count: Int, errno code: Int32) {
+        state.withLock {
+            $0.failingWrites = count
+            $0.code = code
+        }
+    }
+
+    /// The next `count` fdatasyncs fail with `code` (after the write succeeded).
+    func failSyncs(_ count: Int, errno code: Int32) {
+        state.withLock {
+            $0.failingSyncs = count
+            $0.code = code
+        }
+    }
+
+    /// nil to write normally, else the errno to fail with after a partial write.
+    func takeWriteFault() -> Int32? {
+        state.withLock { state -> Int32? in
+            guard state.failingWrites > 0 else { return nil }
+            state.failingWrites -= 1
+            return state.code
+        }
+    }
+
+    func takeSyncFault() -> Int32? {
+        state.withLock { state -> Int32? in
+            guard state.failingSyncs > 0 else { return nil }
+            state.failingSyncs -= 1
+            return state.code
+        }
+    }
+}

@@ -1,0 +1,357 @@
+import BeekeeperCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import Sodium
+
+extension AuditLog {
+    static let reservedKeys: Set<String> = ["seq", "ts", "type", "chain"]
+    /// Keys that would carry a raw payload, which the log never stores.
+    static let payloadKeys: Set<String> = ["payload", "args", "kwargs"]
+
+    /// Checks a caller's record and HMACs any `hmac_fields` member given in clear.
+    func prepare(_ record: inout AuditRecord) throws(AuditError) {
+        guard !record.type.isEmpty else { throw .invalidRecord("empty type") }
+        guard record.type != AuditChain.checkpointType, record.type != AuditChain.recoveredType else {
+            throw .invalidRecord("type \(record.type) is written by the audit log itself")
+        }
+        let hmacFields = Set(options.hmacFields)
+        for index in record.fields.indices {
+            let key = record.fields[index].key
+            if Self.reservedKeys.contains(key) { throw .invalidRecord("field \(key) is set by the audit log") }
+            if Self.payloadKeys.contains(key) {
+                throw .invalidRecord("field \(key) would record a raw payload; record its size and sha256 instead")
+            }
+            if let problem = Self.invalidNumber(in: record.fields[index].value) {
+                throw .invalidRecord("field \(key) has an invalid number literal \(problem)")
+            }
+            if hmacFields.contains(key) {
+                let value = record.fields[index].value
+                if !(value.stringValue?.hasPrefix(Self.hmacPrefix) ?? false) {
+                    record.fields[index].value = .string(Self.hmac(value, key: hmacKey))
+                }
+            }
+        }
+    }
+
+    private static func invalidNumber(in value: JSONValue) -> String? {
+        switch value {
+        case .number(let text):
+            if case .number? = try? JSONValue.parse(text) { return nil }
+            return "'\(text)'"
+        case .array(let items):
+            return items.lazy.compactMap(invalidNumber).first
+        case .object(let members):
+            return members.lazy.compactMap { invalidNumber(in: $0.value) }.first
+        default:
+            return nil
+        }
+    }
+
+    func startDraining() {
+        guard !draining else { return }
+        draining = true
+        Task { await self.drain() }
+    }
+
+    /// The writer: takes everything pending, commits consecutive record groups as one write
+    /// (`always`: one per call) and runs control operations in order. Items arriving while a
+    /// group is being flushed form the next group.
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            var index = 0
+            while index < batch.count {
+                switch batch[index] {
+                case .records(let records, let waiter):
+                    var group: [([AuditRecord], RecordsWaiter?)] = [(records, waiter)]
+                    index += 1
+                    if options.fsync != .always {
+                        while index < batch.count, case .records(let more, let moreWaiter) = batch[index] {
+                            group.append((more, moreWaiter))
+                            index += 1
+                        }
+                    }
+                    let failure = await commit(group)
+                    if failure == nil, phase != .closed, live.size >= Int64(options.rotateBytes) {
+                        _ = await rotateNow()
+                    }
+                case .control(let control, let waiter):
+                    index += 1
+                    queued.remove(control)
+                    let result: Result<Void, AuditError> = phase == .closed ? .failure(.closed) : await perform(control)
+                    waiter?.resume(returning: result)
+                }
+            }
+        }
+        draining = false
+    }
+
+    private func perform(_ control: Control) async -> Result<Void, AuditError> {
+        switch control {
+        case .checkpoint:
+            return recordsSinceCheckpoint > 0 ? await writeCheckpoint(sync: false) : .success(())
+        case .rotate:
+            return await rotateNow()
+        case .sync:
+            return await syncLive()
+        case .probe:
+            return await probe()
+        case .close:
+            var result: Result<Void, AuditError> = .success(())
+            if seq > 0, lastType != AuditChain.checkpointType {
+                result = await writeCheckpoint(sync: true)
+            }
+            if case .success = result, unsynced { result = await syncLive() }
+            let fd = live.fd
+            _ = await Self.run(on: io) { POSIX.close(fd) }
+            phase = .closed
+            return result
+        }
+    }
+
+    /// Assigns seq, ts and chain to a group, writes it with one write (and one fdatasync when
+    /// `sync`), and resumes its waiters. On failure the bytes that reached the file are cut
+    /// off, seq and chain stay where they were, and `health` turns failing.
+    /// Returns nil on success, else the error.
+    @discardableResult
+    func commit(_ group: [([AuditRecord], RecordsWaiter?)], forceSync: Bool = false) async -> AuditError? {
+        guard phase != .closed else {
+            for (_, waiter) in group { waiter?.resume(returning: .failure(.closed)) }
+            return .closed
+        }
+        let ts = AuditTimestamp.format(microseconds: clock())
+        var nextSeq = seq
+        var nextChain = chain
+        var bytes: [UInt8] = []
+        var seqs: [[UInt64]] = []
+        var types: [String] = []
+        for (records, _) in group {
+            var assigned: [UInt64] = []
+            for record in records {
+                nextSeq += 1
+                var line = Array(AuditLine.prefix(seq: nextSeq, ts: ts, type: record.type, fields: record.fields).utf8)
+                nextChain = AuditChain.next(previous: nextChain, prefix: line)
+                line.append(contentsOf: AuditLine.chainMarker)
+                line.append(contentsOf: nextChain.utf8)
+                line.append(contentsOf: [34, 125, 10])
+                bytes.append(contentsOf: line)
+                assigned.append(nextSeq)
+                types.append(record.type)
+            }
+            seqs.append(assigned)
+        }
+        let sync = forceSync || options.fsync == .always || options.fsync == .batch
+        let outcome = await write(bytes, sync: sync)
+        switch outcome {
+        case .success(let syncDuration):
+            seq = nextSeq
+            chain = nextChain
+            lastType = types.last
+            if live.records == 0 { live.startedAt = clock() }
+            live.size += Int64(bytes.count)
+            live.records += types.count
+            for type in types {
+                statistics.recordsByType[type, default: 0] += 1
+                if type != AuditChain.checkpointType { recordsSinceCheckpoint += 1 }
+            }
+            statistics.lastSeq = seq
+            if let syncDuration {
+                noteSync(syncDuration)
+            } else {
+                unsynced = true
+            }
+            markWritable()
+            for (index, (_, waiter)) in group.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
+            return nil
+        case .failure(let error):
+            markFailing(error)
+            for (_, waiter) in group { waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }
+            if !options.failClosed {
+                logger.error("audit records dropped (fail_closed is off)", metadata: ["records": "\(types.count)"])
+            }
+            return error
+        }
+    }
+
+    /// One group on the I/O queue: cut leftovers of an earlier failure, write, fdatasync.
+    /// Returns the fdatasync's duration (nil when not synced).
+    private func write(_ bytes: [UInt8], sync: Bool) async -> Result<Duration?, AuditError> {
+        let fd = live.fd
+        let path = live.path
+        let offset = live.size
+        let truncateFirst = truncateBeforeWrite
+        let faults = self.faults
+        let result = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in
+            do throws(AuditError) {
+                if truncateFirst {
+                    try POSIX.truncate(fd, to: offset, path: path)
+                    try POSIX.dataSync(fd, path: path)
+                }
+                if let code = faults?.takeWriteFault() {
+                    try? POSIX.pwriteAll(fd, Array(bytes.prefix(bytes.count / 2)), at: offset, path: path)
+                    throw AuditError.io(operation: "write", path: path, errno: code)
+                }
+                try POSIX.pwriteAll(fd, bytes, at: offset, path: path)
+                guard sync else { return WriteOutcome(syncDuration: nil) }
+                let clock = ContinuousClock()
+                let start = clock.now
+                if let code = faults?.takeSyncFault() { throw AuditError.io(operation: "fdatasync", path: path, errno: code) }
+                try POSIX.dataSync(fd, path: path)
+                return WriteOutcome(syncDuration: clock.now - start)
+            } catch {
+                // No half-written record may stay: cut back to the last whole group. If even
+                // that fails, the next write (or probe) cuts first.
+                let cut = (try? POSIX.truncate(fd, to: offset, path: path)) != nil && (try? POSIX.dataSync(fd, path: path)) != nil
+                throw WriteFailure(error: error, cut: cut)
+            }
+        }
+        switch result {
+        case .success(let outcome):
+            truncateBeforeWrite = false
+            return .success(outcome.syncDuration)
+        case .failure(let failure):
+            truncateBeforeWrite = !failure.cut
+            return .failure(failure.error)
+        }
+    }
+
+    private func noteSync(_ duration: Duration) {
+        unsynced = false
+        lastSyncAt = clock()
+        statistics.fsyncs += 1
+        statistics.fsyncTime += duration
+        options.fsyncObserver?(duration)
+    }
+
+    private func markWritable() {
+        if case .failing = health {
+            logger.notice("audit log writable again", metadata: ["directory": "\(directory)"])
+        }
+        health = .writable
+    }
+
+    func markFailing(_ error: AuditError) {
+        statistics.writeErrors += 1
+        if health == .writable {
+            logger.error("audit log write failed", metadata: ["error": "\(error)", "fail_closed": "\(options.failClosed)"])
+        }
+        health = .failing(reason: error.description)
+    }
+
+    /// A checkpoint signing the record before it; written as a group of its own so that what
+    /// it signs is exactly the last committed seq and chain.
+    func writeCheckpoint(sync: Bool) async -> Result<Void, AuditError> {
+        guard seq > 0 else { return .success(()) }
+        let signature = signingKey.signature(for: AuditChain.checkpointMessage(seq: seq, chain: chain))
+        let record = AuditRecord(
+            type: AuditChain.checkpointType,
+            fields: [.init("key", .string(signingKey.publicKey.hex)), .init("sig", .string(Base64.encode(signature)))])
+        if let error = await commit([([record], nil)], forceSync: sync) { return .failure(error) }
+        recordsSinceCheckpoint = 0
+        lastCheckpointAt = clock()
+        return .success(())
+    }
+
+    func syncLive() async -> Result<Void, AuditError> {
+        guard unsynced else { return .success(()) }
+        let fd = live.fd
+        let path = live.path
+        let faults = self.faults
+        let result = await Self.run(on: io) { () throws(AuditError) -> Duration in
+            let clock = ContinuousClock()
+            let start = clock.now
+            if let code = faults?.takeSyncFault() { throw AuditError.io(operation: "fdatasync", path: path, errno: code) }
+            try POSIX.dataSync(fd, path: path)
+            return clock.now - start
+        }
+        switch result {
+        case .success(let duration):
+            noteSync(duration)
+            return .success(())
+        case .failure(let error):
+            markFailing(error)
+            return .failure(error)
+        }
+    }
+
+    /// While failing: cut any leftover partial group and try a small synced write beside the
+    /// log. Success means the disk takes writes again; `health` turns writable.
+    private func probe() async -> Result<Void, AuditError> {
+        guard case .failing = health else { return .success(()) }
+        let fd = live.fd
+        let path = live.path
+        let offset = live.size
+        let truncateFirst = truncateBeforeWrite
+        let probePath = POSIX.join(directory, ".audit-probe")
+        let faults = self.faults
+        let result = await Self.run(on: io) { () throws(AuditError) in
+            if truncateFirst {
+                try POSIX.truncate(fd, to: offset, path: path)
+                try POSIX.dataSync(fd, path: path)
+            }
+            if let code = faults?.takeWriteFault() { throw AuditError.io(operation: "write", path: probePath, errno: code) }
+            let probe = try POSIX.open(probePath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+            defer {
+                POSIX.close(probe)
+                try? POSIX.unlink(probePath)
+            }
+            try POSIX.writeAll(probe, [UInt8](repeating: 0, count: 64 * 1024), path: probePath)
+            try POSIX.dataSync(probe, path: probePath)
+        }
+        switch result {
+        case .success:
+            truncateBeforeWrite = false
+            markWritable()
+            return .success(())
+        case .failure(let error):
+            health = .failing(reason: error.description)
+            return .failure(error)
+        }
+    }
+
+    /// Periodic work: interval fsync, checkpoints, age rotation, probing and compression retries.
+    func tick() {
+        guard phase == .open else { return }
+        let now = clock()
+        if case .failing = health, options.probeInterval.microseconds <= now - lastProbeAt {
+            lastProbeAt = now
+            enqueueControl(.probe)
+        }
+        if options.fsync == .interval, unsynced, now - lastSyncAt >= options.fsyncInterval.microseconds {
+            enqueueControl(.sync)
+        }
+        if recordsSinceCheckpoint > 0, now - lastCheckpointAt >= options.checkpointInterval.microseconds {
+            enqueueControl(.checkpoint)
+        }
+        if live.records > 0, let startedAt = live.startedAt, now - startedAt >= options.rotateAge.microseconds {
+            enqueueControl(.rotate)
+        }
+        for (path, retryAt) in compressionRetries where retryAt <= now {
+            compressionRetries[path] = nil
+            scheduleCompression(of: path)
+        }
+    }
+
+    private func enqueueControl(_ control: Control) {
+        guard !queued.contains(control) else { return }
+        queued.insert(control)
+        pending.append(.control(control, nil))
+        startDraining()
+    }
+}
+
+private struct WriteOutcome: Sendable {
+    var syncDuration: Duration?
+}
+
+private struct WriteFailure: Error {
+    var error: AuditError
+    var cut: Bool
+}

@@ -1,0 +1,226 @@
+import BeekeeperCore
+import Dispatch
+public import Logging
+public import Sodium
+
+/// The tamper-evident audit log of SPEC section 7: JSONL segments under one directory, each
+/// record hash-chained to the one before, signed checkpoints, group commit, rotation with
+/// gzip, crash recovery and fail-closed writes.
+///
+/// Every write, fsync, truncation and rotation of the live segment runs, one after the other,
+/// on a dedicated serial dispatch queue, so fdatasync never blocks Swift's cooperative
+/// threads; the actor only assigns seq, ts and chain and hands bytes over. Compression of
+/// sealed segments runs on a second queue and never stalls appends.
+public actor AuditLog {
+    public nonisolated let directory: String
+    public nonisolated let options: AuditLogOptions
+    /// The key checkpoints are signed with; `audit verify --pubkey` checks against it.
+    public nonisolated var publicKey: Ed25519.PublicKey { signingKey.publicKey }
+
+    nonisolated let signingKey: Ed25519.KeyPair
+    nonisolated let hmacKey: [UInt8]
+    nonisolated let logger: Logger
+    /// Wall-clock microseconds; replaceable so tests can move time for rotation and checkpoints.
+    nonisolated let clock: @Sendable () -> Int64
+    nonisolated let faults: AuditFaultInjector?
+    nonisolated let io = DispatchQueue(label: "beekeeper.audit.io")
+    nonisolated let compressionQueue = DispatchQueue(label: "beekeeper.audit.compress")
+
+    var lock: AuditDirectoryLock?
+    var live: LiveSegment
+    var seq: UInt64
+    var chain: String
+    var lastType: String?
+    /// Work for the writer, in arrival order: record groups and control operations.
+    var pending: [PendingItem] = []
+    var draining = false
+    var phase = Phase.open
+    var closeTask: Task<Result<Void, AuditError>, Never>?
+    var ticker: Task<Void, Never>?
+
+    public internal(set) var health: AuditHealth = .writable
+    public internal(set) var statistics = AuditLogStatistics()
+
+    /// A failed group may have left bytes past `live.size`; cut them before the next write.
+    var truncateBeforeWrite = false
+    /// Written but not yet fdatasync'ed (`interval` and `none`).
+    var unsynced = false
+    var recordsSinceCheckpoint = 0
+    var lastCheckpointAt: Int64
+    var lastSyncAt: Int64
+    var lastProbeAt: Int64 = 0
+    var queued: Set<Control> = []
+    var compressions: [String: Task<Void, Never>] = [:]
+    /// Sealed segments whose compression failed, with when to try again.
+    var compressionRetries: [String: Int64] = [:]
+
+    enum Phase { case open, closing, closed }
+
+    typealias RecordsWaiter = CheckedContinuation<Result<[UInt64], AuditError>, Never>
+    typealias ControlWaiter = CheckedContinuation<Result<Void, AuditError>, Never>
+
+    enum Control: Hashable { case checkpoint, rotate, sync, probe, close }
+
+    enum PendingItem {
+        case records([AuditRecord], RecordsWaiter?)
+        case control(Control, ControlWaiter?)
+    }
+
+    /// Opens `directory` (creating it), takes its lock, recovers a torn tail and continues seq
+    /// and chain from the last record, across segments.
+    /// - Throws: `AuditError.locked` naming the holder's pid when another process writes here.
+    public init(
+        directory: String, options: AuditLogOptions, signingKey: Ed25519.KeyPair, hmacKey: [UInt8], logger: Logger
+    ) async throws(AuditError) {
+        try await self.init(
+            directory: directory, options: options, signingKey: signingKey, hmacKey: hmacKey, logger: logger,
+            clock: AuditTimestamp.nowMicroseconds, faults: nil)
+    }
+
+    init(
+        directory: String, options: AuditLogOptions, signingKey: Ed25519.KeyPair, hmacKey: [UInt8], logger: Logger,
+        clock: @escaping @Sendable () -> Int64, faults: AuditFaultInjector?
+    ) async throws(AuditError) {
+        self.directory = directory
+        self.options = options
+        self.signingKey = signingKey
+        self.hmacKey = hmacKey
+        self.logger = logger
+        self.clock = clock
+        self.faults = faults
+        try POSIX.makeDirectories(directory)
+        let lock = try AuditDirectoryLock(directory: directory)
+        let recovered = try await Self.run(on: io) { () throws(AuditError) in
+            try AuditLogRecovery.recover(directory: directory, logger: logger)
+        }.get()
+        self.lock = lock
+        self.live = recovered.live
+        self.seq = recovered.lastSeq
+        self.chain = recovered.lastChain
+        self.lastType = recovered.lastType
+        self.statistics.lastSeq = recovered.lastSeq
+        let now = clock()
+        self.lastCheckpointAt = now
+        self.lastSyncAt = now
+        // A log that ended without its checkpoint (a crash) gets one soon.
+        if recovered.lastSeq > 0, recovered.lastType != AuditChain.checkpointType { recordsSinceCheckpoint = 1 }
+
+        if recovered.bytesRemoved > 0 {
+            var fields: [JSONValue.Member] = [
+                .init("bytes_removed", .number(String(recovered.bytesRemoved))),
+                .init("resumed_after_seq", .number(String(recovered.lastSeq))),
+                .init("segment", .string(POSIX.fileName(of: recovered.live.path))),
+            ]
+            if let kept = recovered.removedBytesFile { fields.append(.init("removed_bytes_file", .string(POSIX.fileName(of: kept)))) }
+            _ = try await enqueue([AuditRecord(type: AuditChain.recoveredType, fields: fields)])
+        }
+        for path in recovered.sealedPlain { scheduleCompression(of: path) }
+        logger.info(
+            "audit log open",
+            metadata: ["directory": "\(directory)", "live": "\(POSIX.fileName(of: live.path))", "last_seq": "\(seq)"])
+        startTicker()
+    }
+
+    deinit {
+        ticker?.cancel()
+        if phase != .closed { POSIX.close(live.fd) }
+    }
+
+    /// The seq of the last durable record (0 for an empty log).
+    public var lastSeq: UInt64 { seq }
+
+    /// Numbers, timestamps and chains `records` and returns their seqs once they are durable
+    /// per `options.fsync` (`batch`: after the group commit that holds them). The records of
+    /// one call are contiguous.
+    /// - Throws: `AuditError.io` when the disk refused them (and `failClosed` is set: otherwise
+    ///   the records are dropped and the result is empty), `.closed`, `.invalidRecord`.
+    @discardableResult
+    public func append(_ records: [AuditRecord]) async throws(AuditError) -> [UInt64] {
+        guard phase == .open else { throw .closed }
+        if records.isEmpty { return [] }
+        var prepared = records
+        for index in prepared.indices { try prepare(&prepared[index]) }
+        return try await enqueue(prepared)
+    }
+
+    @discardableResult
+    public func append(_ record: AuditRecord) async throws(AuditError) -> UInt64? {
+        try await append([record]).first
+    }
+
+    /// Writes a signed checkpoint now if records were added since the last one.
+    public func checkpoint() async throws(AuditError) {
+        try await control(.checkpoint)
+    }
+
+    /// Seals the live segment now (closing checkpoint, fsync, a new live segment) and starts
+    /// compressing it in the background.
+    public func rotate() async throws(AuditError) {
+        try await control(.rotate)
+    }
+
+    /// Waits for background compression of sealed segments (for tests and orderly shutdown).
+    public func waitForCompression() async {
+        while let (_, task) = compressions.first { await task.value }
+    }
+
+    /// Flushes everything, writes a final checkpoint, fsyncs, waits for compression and releases
+    /// the lock. Idempotent; appends afterwards throw `.closed`.
+    public func close() async throws(AuditError) {
+        if closeTask == nil {
+            phase = .closing
+            ticker?.cancel()
+            closeTask = Task { await self.finishClosing() }
+        }
+        try await closeTask!.value.get()
+    }
+
+    private func finishClosing() async -> Result<Void, AuditError> {
+        let result = await withCheckedContinuation { (waiter: ControlWaiter) in
+            pending.append(.control(.close, waiter))
+            startDraining()
+        }
+        await waitForCompression()
+        lock = nil
+        phase = .closed
+        logger.info("audit log closed", metadata: ["directory": "\(directory)", "last_seq": "\(seq)"])
+        return result
+    }
+
+    func enqueue(_ records: [AuditRecord]) async throws(AuditError) -> [UInt64] {
+        try await withCheckedContinuation { (waiter: RecordsWaiter) in
+            pending.append(.records(records, waiter))
+            startDraining()
+        }.get()
+    }
+
+    func control(_ control: Control) async throws(AuditError) {
+        guard phase == .open else { throw .closed }
+        try await withCheckedContinuation { (waiter: ControlWaiter) in
+            pending.append(.control(control, waiter))
+            startDraining()
+        }.get()
+    }
+
+    /// Runs blocking file work on a dispatch queue, off the cooperative pool.
+    static func run<T: Sendable, Failure: Error>(
+        on queue: DispatchQueue, _ body: @escaping @Sendable () throws(Failure) -> T
+    ) async -> Result<T, Failure> {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: Result(catching: body)) }
+        }
+    }
+
+    private func startTicker() {
+        var period = min(options.checkpointInterval, options.probeInterval, .seconds(1))
+        if options.fsync == .interval { period = min(period, options.fsyncInterval) }
+        period = max(period, .milliseconds(10))
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                guard let self else { return }
+                await self.tick()
+            }
+        }
+    }
+}

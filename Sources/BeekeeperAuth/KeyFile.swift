@@ -1,0 +1,74 @@
+public import Sodium
+import Foundation
+
+/// Key files: `NAME.key` holds the 64-byte Ed25519 secret key as hex (mode 0600), `NAME.pub`
+/// the 32-byte public key as hex, the form `auth.keys` takes in the config.
+public enum KeyFile {
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public static func loadKeyPair(at path: String) throws(Error) -> Ed25519.KeyPair {
+        let text = try read(path)
+        guard let bytes = Hex.decode(text) else { throw Error(path: path, reason: "not a hex-encoded Ed25519 secret key") }
+        do {
+            return try Ed25519.KeyPair(secretKey: bytes)
+        } catch {
+            throw Error(path: path, reason: "not an Ed25519 secret key (\(error))")
+        }
+    }
+
+    public static func loadPublicKey(at path: String) throws(Error) -> Ed25519.PublicKey {
+        let text = try read(path)
+        do {
+            return try Ed25519.PublicKey(hex: text)
+        } catch {
+            throw Error(path: path, reason: "not an Ed25519 public key: \(error)")
+        }
+    }
+
+    /// Writes `<directory>/<name>.key` (0600, created exclusively so an existing key is never
+    /// overwritten) and `<directory>/<name>.pub`.
+    @discardableResult
+    public static func write(_ pair: Ed25519.KeyPair, directory: String, name: String) throws(Error) -> (secret: String, public: String) {
+        let secretPath = directory + "/" + name + ".key"
+        let publicPath = directory + "/" + name + ".pub"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Error(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
+        }
+        try writeExclusively(secretPath, Hex.encode(pair.secretKeyBytes) + "\n", mode: 0o600)
+        try writeExclusively(publicPath, pair.publicKey.hex + "\n", mode: 0o644)
+        return (secretPath, publicPath)
+    }
+
+    /// Loads the key pair at `path`, or creates it (and its `.pub` beside it) on first use.
+    public static func loadOrCreate(at path: String) throws(Error) -> Ed25519.KeyPair {
+        if FileManager.default.fileExists(atPath: path) { return try loadKeyPair(at: path) }
+        let url = URL(fileURLWithPath: path)
+        let name = url.deletingPathExtension().lastPathComponent
+        let pair = Ed25519.KeyPair.generate()
+        try write(pair, directory: url.deletingLastPathComponent().path, name: name)
+        return pair
+    }
+
+    private static func read(_ path: String) throws(Error) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Error(path: path, reason: "cannot read file") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func writeExclusively(_ path: String, _ text: String, mode: mode_t) throws(Error) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw Error(path: path, reason: errno == EEXIST ? "already exists; refusing to overwrite a key" : String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        _ = fchmod(fd, mode)  // umask must not widen or narrow what we promise
+    }
+}

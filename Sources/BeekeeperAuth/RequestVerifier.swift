@@ -1,0 +1,84 @@
+public import Sodium
+import Synchronization
+
+/// Verifies signed requests (SPEC section 4) and remembers nonces for 2 × clock_skew, so a
+/// captured request cannot be replayed while its timestamp is still acceptable.
+public final class RequestVerifier: Sendable {
+    private let keys: [String: Ed25519.PublicKey]
+    private let clockSkewSeconds: Int64
+    private let now: @Sendable () -> Int64
+    private let nonces: Mutex<NonceCache>
+
+    public init(keys: [String: Ed25519.PublicKey], clockSkew: Duration, now: @escaping @Sendable () -> Int64) {
+        self.keys = keys
+        self.clockSkewSeconds = max(1, clockSkew.components.seconds)
+        self.now = now
+        self.nonces = Mutex(NonceCache())
+    }
+
+    /// Returns the key name (the actor) when the request is authentic and fresh.
+    /// - Parameter header: looks a header up by name, case-insensitively.
+    public func verify(
+        method: String,
+        path: String,
+        bodySHA256Hex: String,
+        header: (String) -> String?
+    ) throws(AuthFailure) -> String {
+        guard let keyName = header(SignedRequest.keyHeader) else { throw .missingHeader(SignedRequest.keyHeader) }
+        guard let timestampText = header(SignedRequest.timestampHeader) else { throw .missingHeader(SignedRequest.timestampHeader) }
+        guard let nonce = header(SignedRequest.nonceHeader) else { throw .missingHeader(SignedRequest.nonceHeader) }
+        guard let signatureText = header(SignedRequest.signatureHeader) else { throw .missingHeader(SignedRequest.signatureHeader) }
+        guard let key = keys[keyName] else { throw .unknownKey(keyName) }
+        guard let timestamp = Int64(timestampText) else { throw .malformedTimestamp }
+        let current = now()
+        let skew = timestamp > current ? timestamp - current : current - timestamp
+        guard skew <= clockSkewSeconds else { throw .staleTimestamp(skewSeconds: skew) }
+        guard SignedRequest.nonceLengths.contains(nonce.utf8.count),
+            nonce.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { throw .malformedNonce }
+        guard let signature = Base64.decode(signatureText), signature.count == Ed25519.signatureByteCount else {
+            throw .malformedSignature
+        }
+        let message = SignedRequest.canonicalString(
+            method: method, path: path, timestamp: timestamp, nonce: nonce, bodySHA256Hex: bodySHA256Hex)
+        guard key.isValidSignature(signature, for: Array(message.utf8)) else { throw .badSignature }
+        // Only authentic requests reach the cache, so strangers cannot fill it.
+        let fresh = nonces.withLock { cache in
+            cache.insert(keyName + "\u{0}" + nonce, now: current, retention: 2 * clockSkewSeconds)
+        }
+        guard fresh else { throw .replayedNonce }
+        return keyName
+    }
+}
+
+/// Nonces seen recently, expired in insertion order (timestamps are monotone enough: entries
+/// are stamped with the server clock on arrival, not the client's).
+struct NonceCache {
+    private var seen: [String: Int64] = [:]
+    private var order: [(nonce: String, at: Int64)] = []
+    private var head = 0
+
+    /// False if `nonce` was seen within `retention` seconds.
+    mutating func insert(_ nonce: String, now: Int64, retention: Int64) -> Bool {
+        expire(now: now, retention: retention)
+        if seen[nonce] != nil { return false }
+        seen[nonce] = now
+        order.append((nonce, now))
+        return true
+    }
+
+    private mutating func expire(now: Int64, retention: Int64) {
+        while head < order.count, now - order[head].at > retention {
+            let entry = order[head]
+            if seen[entry.nonce] == entry.at { seen[entry.nonce] = nil }
+            head += 1
+        }
+        // Compact occasionally so the array does not grow without bound.
+        if head > 4096, head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+
+    var count: Int { seen.count }
+}

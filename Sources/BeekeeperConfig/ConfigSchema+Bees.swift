@@ -1,0 +1,93 @@
+import Yams
+
+// The `bees` list: each bee's keys, and the checks across the list (unique names, each funcname
+// served by one bee).
+extension ConfigSchema {
+    static var bee: [ConfigField<BeeConfig>] {
+        [
+            .value("name", \.name) { (d, n, p) throws(ConfigError) in try name(d, n, p) },
+            .value("funcnames", \.funcnames) { (d, n, p) throws(ConfigError) in try funcnames(d, n, p) },
+            .value("kind", \.kind) { (d, n, p) throws(ConfigError) in try d.choice(n, p) },
+            .value("command", \.command) { (d, n, p) throws(ConfigError) in try command(d, n, p) },
+            .value("concurrency", \.concurrency) { (d, n, p) throws(ConfigError) in try d.integer(n, p, in: 1...Int.max) },
+            .value("timeout", \.timeout) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .section("retries", \.retries, retries),
+            .value("max_queue", \.maxQueue) { (d, n, p) throws(ConfigError) in try d.integer(n, p, in: 0...Int.max) },
+        ]
+    }
+
+    static var retries: [ConfigField<BeeConfig.Retries>] {
+        [
+            .value("max", \.max) { (d, n, p) throws(ConfigError) in try d.integer(n, p, in: 0...Int.max) },
+            .value("initial_backoff", \.initialBackoff) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .value("max_backoff", \.maxBackoff) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+        ]
+    }
+
+    static func bees(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> [BeeConfig] {
+        var bees: [BeeConfig] = []
+        var servedBy: [String: String] = [:]
+        for (index, item) in try decoder.items(node, path, what: "a list of bees").enumerated() {
+            let beePath = "\(path)[\(index)]"
+            guard case .mapping(let mapping) = item else {
+                throw decoder.error(beePath, at: item, "expected a mapping (name, funcnames, command...), found \(ConfigDecoder.describe(item))")
+            }
+            var bee = BeeConfig(name: "", funcnames: [], command: [])
+            let seen = try decoder.decode(item, beePath, fields: Self.bee, into: &bee)
+            for required in ["name", "funcnames", "command"] where !seen.contains(required) {
+                throw decoder.error("\(beePath).\(required)", at: item, "required key is missing")
+            }
+            if let other = bees.first(where: { $0.name == bee.name }) {
+                throw decoder.error("\(beePath).name", at: value(of: "name", in: mapping), "bee name \(ConfigDecoder.quote(other.name)) is used twice")
+            }
+            let funcnameNodes = value(of: "funcnames", in: mapping).map { $0.array() } ?? []
+            for (position, funcname) in bee.funcnames.enumerated() {
+                if let owner = servedBy[funcname] {
+                    let at = position < funcnameNodes.count ? funcnameNodes[position] : item
+                    throw decoder.error("\(beePath).funcnames[\(position)]", at: at, "funcname \(ConfigDecoder.quote(funcname)) is already served by bee \(ConfigDecoder.quote(owner))")
+                }
+                servedBy[funcname] = bee.name
+            }
+            if bee.retries.maxBackoff < bee.retries.initialBackoff {
+                let retriesNode = value(of: "retries", in: mapping)
+                let at = retriesNode?.mapping.flatMap { value(of: "max_backoff", in: $0) ?? value(of: "initial_backoff", in: $0) } ?? retriesNode ?? item
+                throw decoder.error(
+                    "\(beePath).retries.max_backoff", at: at,
+                    "max_backoff (\(DurationParser.format(bee.retries.maxBackoff))) is shorter than initial_backoff (\(DurationParser.format(bee.retries.initialBackoff)))"
+                )
+            }
+            bees.append(bee)
+        }
+        return bees
+    }
+
+    static func funcnames(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> [String] {
+        let names = try decoder.textList(node, path, allowEmptyList: false)
+        let nodes = node.array()
+        for (index, funcname) in names.enumerated() where names[..<index].contains(funcname) {
+            throw decoder.error("\(path)[\(index)]", at: nodes[index], "funcname \(ConfigDecoder.quote(funcname)) is listed twice")
+        }
+        return names
+    }
+
+    /// The program and its arguments, as a list so that nothing depends on shell quoting.
+    static func command(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> [String] {
+        guard case .sequence = node else {
+            throw decoder.error(path, at: node, "expected a list of strings such as [python3, bee.py], found \(ConfigDecoder.describe(node))")
+        }
+        let nodes = node.array()
+        guard let first = nodes.first else {
+            throw decoder.error(path, at: node, "must list at least the program to run")
+        }
+        var words = [try decoder.text(first, "\(path)[0]")]
+        for (index, word) in nodes.enumerated().dropFirst() {
+            words.append(try decoder.text(word, "\(path)[\(index)]", allowEmpty: true))
+        }
+        return words
+    }
+
+    /// The value of `key` in a mapping, to point errors at it.
+    static func value(of key: String, in mapping: Node.Mapping) -> Node? {
+        mapping.first(where: { $0.key.string == key })?.value
+    }
+}

@@ -1,0 +1,78 @@
+import Yams
+
+/// Every key of SPEC section 3, with how it is read and checked. Checks that involve one key, or
+/// one list (unique bee names), happen here where the offending node is at hand; checks across
+/// keys that can be overridden separately live in `ConfigValidator`.
+enum ConfigSchema {
+    static var root: [ConfigField<BeekeeperConfiguration>] {
+        [
+            .value("data_dir", \.dataDir, environment: .text) { (d, n, p) throws(ConfigError) in try d.text(n, p) },
+            .value("listen", \.listen, environment: .text) { (d, n, p) throws(ConfigError) in try listenAddress(d, n, p) },
+            .section("auth", \.auth, auth),
+            .section("metrics", \.metrics, metrics),
+            .value("bees", \.bees) { (d, n, p) throws(ConfigError) in try bees(d, n, p) },
+            .section("guardian", \.guardian, guardian),
+            .section("audit", \.audit, audit),
+            .section("shipper", \.shipper, shipper),
+            .section("backup", \.backup, backup),
+        ]
+    }
+
+    /// Reads a whole document into `configuration`; an empty document (or only comments) changes nothing.
+    static func decodeDocument(_ root: Node?, into configuration: inout BeekeeperConfiguration, _ decoder: ConfigDecoder) throws(ConfigError) {
+        guard let root, !ConfigDecoder.isNull(root) else { return }
+        guard case .mapping = root else {
+            throw decoder.error("", at: root, "expected a mapping of configuration keys at the top level, found \(ConfigDecoder.describe(root))")
+        }
+        try decoder.decode(root, "", fields: Self.root, into: &configuration)
+    }
+
+    // MARK: Shared value checks
+
+    /// Names that end up in file names, headers and metric labels: `[A-Za-z0-9_.-]+`.
+    static func name(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> String {
+        let value = try decoder.text(node, path)
+        guard value.unicodeScalars.allSatisfy({ isNameCharacter($0) }) else {
+            throw decoder.error(path, at: node, "invalid name \(ConfigDecoder.quote(value)) (use letters, digits, \"_\", \".\" and \"-\")")
+        }
+        return value
+    }
+
+    private static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-": return true
+        default: return false
+        }
+    }
+
+    /// `host:port` or `[ipv6]:port`, port 0 to 65535 (0: any free port).
+    static func listenAddress(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> ListenAddress {
+        let text = try decoder.text(node, path)
+        let usage = "(use host:port, e.g. 127.0.0.1:9477 or \"[::1]:9477\")"
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)) \(usage)")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            port = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else {
+                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): no port \(usage)")
+            }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+            if host.contains(":") {
+                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): an IPv6 host needs brackets \(usage)")
+            }
+        }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
+            throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): no host \(usage)")
+        }
+        guard port.allSatisfy(\.isASCIIDigit), let number = Int(port), (0...65535).contains(number) else {
+            throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): the port must be 0 to 65535 \(usage)")
+        }
+        return ListenAddress(host: String(host), port: number)
+    }
+}

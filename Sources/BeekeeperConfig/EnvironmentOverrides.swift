@@ -1,0 +1,88 @@
+import Yams
+
+/// `BEEKEEPER_<SECTION>_<KEY>` variables, each overriding one key of the configuration.
+///
+/// Every key has a variable: its dotted path upper-cased with `_` for `.` (`audit.fsync` is
+/// `BEEKEEPER_AUDIT_FSYNC`, `backup.keep.last` is `BEEKEEPER_BACKUP_KEEP_LAST`). Plain string keys
+/// (`data_dir`, `listen`, paths, `shipper.target`, `backup.schedule`, `backup.timezone`) take the
+/// text as it is, an empty value or `null` meaning null for the nullable ones. Every other key
+/// takes a YAML flow value, which includes JSON: `BEEKEEPER_AUDIT_FSYNC=always`,
+/// `BEEKEEPER_GUARDIAN_MAX_PAYLOAD_BYTES=2MiB`, `BEEKEEPER_METRICS_QUANTILES=[0.5,0.99]`,
+/// `BEEKEEPER_AUTH_KEYS={ops: 3b6a...}`, `BEEKEEPER_BEES=[{name: a, funcnames: [f], command: [./a]}]`.
+/// A list or map replaces the file's; a section (`BEEKEEPER_BACKUP_KEEP={last: 5}`) changes only
+/// the keys it names. Variables are applied parents first, so `BEEKEEPER_BACKUP_KEEP_LAST` wins
+/// over `BEEKEEPER_BACKUP_KEEP`.
+///
+/// `BEEKEEPER_CONFIG` (the file) and `BEEKEEPER_TEST_*` are not overrides; any other `BEEKEEPER_*`
+/// variable is an error, as a misspelt override would otherwise be silently ignored.
+enum EnvironmentOverrides {
+    static let prefix = "BEEKEEPER_"
+    static let configVariable = "BEEKEEPER_CONFIG"
+    static let reservedPrefixes = ["BEEKEEPER_TEST_"]
+
+    struct Override {
+        var variable: String
+        var path: [String]
+        var spelling: ConfigKey.EnvironmentSpelling
+    }
+
+    /// One override per key, parents before their children, in schema order.
+    static var overrides: [Override] {
+        var result: [Override] = []
+        func visit(_ keys: [ConfigKey], parent: [String]) {
+            for key in keys {
+                let path = parent + [key.name]
+                result.append(Override(variable: prefix + path.joined(separator: "_").uppercased(), path: path, spelling: key.environment))
+            }
+            for key in keys where !key.children.isEmpty {
+                visit(key.children, parent: parent + [key.name])
+            }
+        }
+        visit(ConfigSchema.root.map(\.key), parent: [])
+        return result.sorted { $0.path.count < $1.path.count }
+    }
+
+    static func apply(_ environment: [String: String], to configuration: inout BeekeeperConfiguration, _ decoder: ConfigDecoder) throws(ConfigError) {
+        let overrides = Self.overrides
+        let known = Set(overrides.map(\.variable))
+        for variable in environment.keys.sorted() where variable.hasPrefix(prefix) && !known.contains(variable) {
+            if variable == configVariable || reservedPrefixes.contains(where: { variable.hasPrefix($0) }) { continue }
+            let guess = overrides.map(\.variable).min {
+                ConfigDecoder.editDistance(variable, $0) < ConfigDecoder.editDistance(variable, $1)
+            }
+            let hint = guess.map { ConfigDecoder.editDistance(variable, $0) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
+            throw ConfigError(file: nil, line: nil, key: variable, message: "unknown configuration variable\(hint)")
+        }
+        let saved = decoder.source
+        defer { decoder.source = saved }
+        for override in overrides {
+            guard let text = environment[override.variable] else { continue }
+            let dotted = override.path.joined(separator: ".")
+            decoder.source = .environment(variable: override.variable, path: dotted)
+            var node = try value(text, spelling: override.spelling, variable: override.variable)
+            // Wrap the value in the mappings above it and read it like a one-key file.
+            for key in override.path.reversed() {
+                node = Node([(Node(key), node)])
+            }
+            try decoder.decode(node, "", fields: ConfigSchema.root, into: &configuration)
+        }
+    }
+
+    private static func value(_ text: String, spelling: ConfigKey.EnvironmentSpelling, variable: String) throws(ConfigError) -> Node {
+        let null = Node("", Tag(.null))
+        switch spelling {
+        case .text:
+            return Node(text, Tag(.str))
+        case .optionalText:
+            return ["", "null", "~"].contains(text) ? null : Node(text, Tag(.str))
+        case .yaml:
+            do {
+                return try Yams.compose(yaml: text) ?? null
+            } catch let error as YamlError {
+                throw ConfigError(file: nil, line: nil, key: variable, message: "invalid value: \(ConfigurationLoader.problem(of: error).message)")
+            } catch {
+                throw ConfigError(file: nil, line: nil, key: variable, message: "invalid value: \(error)")
+            }
+        }
+    }
+}

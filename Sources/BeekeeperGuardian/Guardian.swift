@@ -1,0 +1,146 @@
+public import BeekeeperConfig
+import BeekeeperCore
+
+/// Judges a task before any bee sees it (SPEC section 6).
+///
+/// Built once from the configuration (every regex is compiled in `init`), then shared by all
+/// request handlers: `check` is synchronous and safe to call concurrently. Its cost grows with
+/// the length of the task's strings (with the default patterns, well under a millisecond for a
+/// 1 KiB Stripe event; a few microseconds per byte of adversarial text), so `max_payload_bytes`
+/// also bounds the CPU one request can take. The checks run in a fixed order and the first
+/// failure decides the reason:
+///
+/// 1. `payload_too_large`: `payloadBytes > max_payload_bytes`.
+/// 2. `arg_too_large`: one argument (an element of `args` or a value of `kwargs`), measured
+///    as the byte count of its compact JSON serialization, is larger than `max_arg_bytes`.
+/// 3. `too_deep`: the task's nesting depth is larger than `max_depth`. That depth is 1 (for the
+///    containing `args` array or `kwargs` object) plus the largest `JSONValue.depth` of any
+///    argument: `f("x")` has depth 1, `f([1])` and `f(k: {})` depth 2, and so on.
+/// 4. `unknown_funcname`: no bee serves the funcname.
+/// 5. `pattern:<id>`: the first pattern, in list order, that matches any string leaf or object
+///    key anywhere in `args` and `kwargs` (keys too, `kwargs` names included, so a hostile key is
+///    not a blind spot).
+/// 6. `rule:<field>:<check>`: the funcname's field rules, in order. Field paths are taken from
+///    the task object `{"args": [...], "kwargs": {...}}` (`args.0.data.object.metadata.userId`).
+///    A field is missing when its path does not resolve or its value is JSON `null`; a missing
+///    field fails only `required`, every other check skips it. The other checks look at the
+///    value's text (a string, a number's literal text, `true`/`false`); arrays and objects fail
+///    them. `uuid`: RFC 4122 textual form, 8-4-4-4-12 hex digits, any version, any case.
+///    `one_of`: the text equals one of the values exactly (`1.0` is not `1`). `regex`: the
+///    pattern matches the whole text. `max_length`: at most that many Characters.
+public final class Guardian: Sendable {
+    private let maxPayloadBytes: Int
+    private let maxArgBytes: Int
+    private let maxDepth: Int
+    private let knownFuncnames: Set<String>
+    private let patterns: [CompiledPattern]
+    private let rules: [String: [CompiledFieldRule]]
+
+    /// The ids of the patterns in use, in the order they are tried.
+    public var patternIDs: [String] { patterns.map(\.id) }
+
+    public init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
+        for (key, value) in [
+            ("max_payload_bytes", configuration.maxPayloadBytes),
+            ("max_arg_bytes", configuration.maxArgBytes),
+            ("max_depth", configuration.maxDepth),
+        ] where value <= 0 {
+            throw GuardianSetupError(.invalidLimit(key: key, value: value))
+        }
+        maxPayloadBytes = configuration.maxPayloadBytes
+        maxArgBytes = configuration.maxArgBytes
+        maxDepth = configuration.maxDepth
+        self.knownFuncnames = knownFuncnames
+
+        let source: [GuardianConfig.Pattern]
+        switch configuration.patterns {
+        case .builtIn: source = Guardian.defaultPatterns
+        case .custom(let custom): source = custom
+        }
+        var seen: Set<String> = []
+        var compiled: [CompiledPattern] = []
+        for pattern in source {
+            guard !pattern.id.isEmpty else { throw GuardianSetupError(.emptyPatternID) }
+            guard seen.insert(pattern.id).inserted else { throw GuardianSetupError(.duplicatePatternID(pattern.id)) }
+            do {
+                compiled.append(CompiledPattern(id: pattern.id, regex: try CompiledRegex(pattern.regex)))
+            } catch {
+                throw GuardianSetupError(.invalidPatternRegex(id: pattern.id, message: error.message))
+            }
+        }
+        patterns = compiled
+
+        var compiledRules: [String: [CompiledFieldRule]] = [:]
+        // Sorted so that, with several faults, the same one is reported every time.
+        for (funcname, fieldRules) in configuration.rules.sorted(by: { $0.key < $1.key }) {
+            guard knownFuncnames.contains(funcname) else { throw GuardianSetupError(.rulesForUnknownFuncname(funcname)) }
+            compiledRules[funcname] = try fieldRules.map { rule throws(GuardianSetupError) in
+                try CompiledFieldRule(rule, funcname: funcname)
+            }
+        }
+        rules = compiledRules
+    }
+
+    public func check(_ request: GuardianRequest) -> GuardianDecision {
+        if request.payloadBytes > maxPayloadBytes { return .blocked(reason: "payload_too_large") }
+
+        let arguments = Guardian.arguments(of: request)
+        for argument in arguments where argument.serialized().utf8.count > maxArgBytes {
+            return .blocked(reason: "arg_too_large")
+        }
+
+        if 1 + (arguments.map(\.depth).max() ?? 0) > maxDepth { return .blocked(reason: "too_deep") }
+
+        guard knownFuncnames.contains(request.funcname) else { return .blocked(reason: "unknown_funcname") }
+
+        if !patterns.isEmpty {
+            // A set: keys such as "id" repeat, and each distinct string needs matching only once.
+            var leaves: Set<String> = []
+            Guardian.collectStrings(of: request.args, into: &leaves)
+            Guardian.collectStrings(of: request.kwargs, into: &leaves)
+            for pattern in patterns where leaves.contains(where: pattern.regex.matches) {
+                return .blocked(reason: pattern.reason)
+            }
+        }
+
+        if let fieldRules = rules[request.funcname] {
+            let task = JSONValue.object([JSONValue.Member("args", request.args), JSONValue.Member("kwargs", request.kwargs)])
+            for rule in fieldRules where !rule.passes(task.value(atPath: rule.field)) {
+                return .blocked(reason: rule.reason)
+            }
+        }
+        return .approved
+    }
+
+    /// The arguments, each measured on its own: elements of `args`, values of `kwargs`.
+    private static func arguments(of request: GuardianRequest) -> [JSONValue] {
+        var arguments: [JSONValue] = []
+        switch request.args {
+        case .null: break
+        case .array(let items): arguments += items
+        default: arguments.append(request.args)
+        }
+        switch request.kwargs {
+        case .null: break
+        case .object(let members): arguments += members.map(\.value)
+        default: arguments.append(request.kwargs)
+        }
+        return arguments
+    }
+
+    /// Every string value and every object key, depth first. The depth check has already bounded
+    /// the recursion.
+    private static func collectStrings(of value: JSONValue, into leaves: inout Set<String>) {
+        switch value {
+        case .string(let text): leaves.insert(text)
+        case .array(let items):
+            for item in items { collectStrings(of: item, into: &leaves) }
+        case .object(let members):
+            for member in members {
+                leaves.insert(member.key)
+                collectStrings(of: member.value, into: &leaves)
+            }
+        case .null, .bool, .number: break
+        }
+    }
+}

@@ -1,0 +1,130 @@
+/// Writes families in the 0.0.4 text format or in OpenMetrics 1.0.0 text.
+struct ExpositionWriter {
+    let format: ExpositionFormat
+    private var bytes: [UInt8] = []
+
+    init(format: ExpositionFormat) {
+        self.format = format
+        bytes.reserveCapacity(16 * 1024)
+    }
+
+    mutating func write(_ family: RegisteredFamily, samples: [CollectedSample]) {
+        switch format {
+        case .prometheusText:
+            append("# HELP \(family.name) ")
+            appendEscaped(family.help, quotes: false)
+            append("\n# TYPE \(family.name) \(family.type.rawValue)\n")
+        case .openMetrics:
+            // OpenMetrics recommends TYPE before HELP.
+            append("# TYPE \(family.openMetricsName) \(family.type.rawValue)\n# HELP \(family.openMetricsName) ")
+            appendEscaped(family.help, quotes: true)
+            append("\n")
+        }
+        for sample in Self.sortedUnique(samples, family: family) {
+            write(sample, of: family)
+        }
+    }
+
+    mutating func finish() -> String {
+        if format == .openMetrics { append("# EOF\n") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private mutating func write(_ sample: CollectedSample, of family: RegisteredFamily) {
+        var labels: [UInt8] = []
+        for (name, value) in zip(family.labelNames, sample.labelValues) {
+            if !labels.isEmpty { labels.append(UInt8(ascii: ",")) }
+            labels.append(contentsOf: name.utf8)
+            labels.append(contentsOf: "=\"".utf8)
+            Self.escape(value, quotes: true, into: &labels)
+            labels.append(UInt8(ascii: "\""))
+        }
+        switch sample.value {
+        case .number(let value):
+            precondition(
+                family.type == .counter || family.type == .gauge,
+                "collector \(family.name) is a \(family.type.rawValue) but returned a plain number")
+            line(family.name, labels, value: value)
+        case .summary(let quantiles, let count, let sum):
+            precondition(family.type == .summary, "collector \(family.name) is a \(family.type.rawValue) but returned a summary")
+            for (quantile, value) in quantiles {
+                line(family.name, labels, extra: ("quantile", quantile), value: value)
+            }
+            line(family.name + "_sum", labels, value: sum)
+            line(family.name + "_count", labels, value: count)
+        case .histogram(let buckets, let count, let sum):
+            precondition(family.type == .histogram, "collector \(family.name) is a \(family.type.rawValue) but returned a histogram")
+            for bucket in buckets where bucket.upperBound != .infinity {
+                line(family.name + "_bucket", labels, extra: ("le", bucket.upperBound), value: bucket.count)
+            }
+            line(family.name + "_bucket", labels, extra: ("le", .infinity), value: count)
+            line(family.name + "_sum", labels, value: sum)
+            line(family.name + "_count", labels, value: count)
+        }
+    }
+
+    private mutating func line(_ name: String, _ labels: [UInt8], extra: (String, Double)? = nil, value: Double) {
+        append(name)
+        if !labels.isEmpty || extra != nil {
+            bytes.append(UInt8(ascii: "{"))
+            bytes.append(contentsOf: labels)
+            if let (label, number) = extra {
+                if !labels.isEmpty { bytes.append(UInt8(ascii: ",")) }
+                append("\(label)=\"\(NumberFormatting.labelValue(number, format: format))\"")
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: " "))
+        append(NumberFormatting.sampleValue(value))
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func append(_ string: String) {
+        bytes.append(contentsOf: string.utf8)
+    }
+
+    private mutating func appendEscaped(_ string: String, quotes: Bool) {
+        Self.escape(string, quotes: quotes, into: &bytes)
+    }
+
+    /// Backslash and newline always; the double quote in label values and in OpenMetrics HELP text.
+    /// Only ASCII bytes change, so UTF-8 passes through untouched.
+    static func escape(_ string: String, quotes: Bool, into output: inout [UInt8]) {
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\"") where quotes: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            default: output.append(byte)
+            }
+        }
+    }
+
+    /// Series sorted by label values (byte order, first label first); a label set a collector returned
+    /// twice is written once, so the exposition stays valid.
+    private static func sortedUnique(_ samples: [CollectedSample], family: RegisteredFamily) -> [CollectedSample] {
+        for sample in samples {
+            precondition(
+                sample.labelValues.count == family.labelNames.count,
+                """
+                \(family.name) has labels \(family.labelNames) but a sample has \(sample.labelValues.count) \
+                value(s): \(sample.labelValues)
+                """)
+        }
+        let sorted = samples.sorted { labelValuesPrecede($0.labelValues, $1.labelValues) }
+        var unique: [CollectedSample] = []
+        unique.reserveCapacity(sorted.count)
+        for sample in sorted {
+            if let last = unique.last, !labelValuesPrecede(last.labelValues, sample.labelValues) { continue }
+            unique.append(sample)
+        }
+        return unique
+    }
+
+    private static func labelValuesPrecede(_ left: [String], _ right: [String]) -> Bool {
+        for (a, b) in zip(left, right) where !a.utf8.elementsEqual(b.utf8) {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        return left.count < right.count
+    }
+}

@@ -1,0 +1,195 @@
+import BeekeeperAudit
+import BeekeeperAuth
+import BeekeeperCore
+import BeekeeperExecution
+import BeekeeperGuardian
+import BeekeeperMetrics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Sodium
+
+/// The HTTP API of SPEC section 4 on a Hummingbird router.
+struct HTTPRoutes: Sendable {
+    let pipeline: TaskPipeline
+    let verifier: RequestVerifier
+    let bees: [Bee]
+    let bearerToken: [UInt8]?
+    let maxBodyBytes: Int
+    let windowSeconds: Double
+    let logger: Logger
+
+    static let jsonContentType = "application/json; charset=utf-8"
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(requests: pipeline.metrics.httpRequests))
+        router.get("/healthz") { _, _ in HTTPRoutes.json(200, ["status": "ok"]) }
+        router.get("/readyz") { _, _ in await self.readiness() }
+        router.get("/metrics") { request, _ in self.metricsPage(request) }
+        router.get("/v1/stats") { request, _ in await self.stats(request) }
+        router.post("/v1/tasks") { request, _ in
+            await self.signed(request) { body, actor in await self.pipeline.submit(body: body, actor: actor) }
+        }
+        router.post("/v1/events") { request, _ in
+            await self.signed(request) { body, actor in await self.pipeline.report(body: body, actor: actor) }
+        }
+        router.post("/v1/guardian/check") { request, _ in
+            await self.signed(request) { body, actor in await self.pipeline.check(body: body, actor: actor) }
+        }
+        return router
+    }
+
+    // MARK: Signed requests
+
+    /// Size and media type are judged from the headers before any body byte is read; the body is
+    /// read up to the limit only, then its signature is checked.
+    func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> TaskPipeline.Answer) async -> Response {
+        var request = incoming
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+            return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
+        }
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"))
+        }
+        let body: [UInt8]
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
+        }
+        let headers = request.headers
+        let verification = Result { () throws(AuthFailure) -> String in
+            try verifier.verify(
+                method: request.method.rawValue, path: request.uri.description,
+                bodySHA256Hex: Hex.encode(SHA256.hash(body)),
+                header: { name in HTTPField.Name(name).flatMap { headers[$0] } })
+        }
+        let actor: String
+        switch verification {
+        case .success(let name):
+            actor = name
+        case .failure(let error):
+            let claimed = request.headers[HTTPField.Name(SignedRequest.keyHeader)!] ?? ""
+            let denial = AuditRecord(type: "auth.denied", fields: [
+                .init("reason", .string(error.code)), .init("message", .string(error.description)),
+                .init("key", .string(String(claimed.prefix(128)))), .init("method", .string(request.method.rawValue)),
+                .init("path", .string(String(request.uri.path.prefix(256)))),
+            ])
+            do {
+                try await pipeline.record([denial])
+            } catch {
+                return HTTPRoutes.error(pipeline.auditUnavailable(error))
+            }
+            return HTTPRoutes.error(.unauthorized(code: error.code, error.description))
+        }
+        let answer = await handle(body, actor)
+        return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
+    }
+
+    // MARK: Reads
+
+    func authorizedReader(_ request: Request) -> Response? {
+        guard let bearerToken else { return nil }
+        let presented = request.headers[.authorization].flatMap { value -> [UInt8]? in
+            guard value.lowercased().hasPrefix("bearer ") else { return nil }
+            return Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
+        }
+        if let presented, Sodium.constantTimeEquals(presented, bearerToken) { return nil }
+        var response = HTTPRoutes.error(.unauthorized(code: "bearer_token_required", "a valid bearer token is required"))
+        response.headers[.wwwAuthenticate] = "Bearer realm=\"beekeeper\""
+        return response
+    }
+
+    func metricsPage(_ request: Request) -> Response {
+        if let refusal = authorizedReader(request) { return refusal }
+        let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
+        let text = pipeline.metrics.registry.render(format)
+        return Response(
+            status: .ok, headers: [.contentType: format.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func readiness() async -> Response {
+        var reasons: [JSONValue] = []
+        if case .failing(let reason) = await pipeline.audit.health {
+            reasons.append(["component": "audit", "reason": .string(reason)])
+        }
+        for bee in bees {
+            let status = bee.status
+            if !status.up { reasons.append(["component": .string("bee:\(status.name)"), "reason": "no live worker"]) }
+        }
+        if reasons.isEmpty { return HTTPRoutes.json(200, ["status": "ready"]) }
+        return HTTPRoutes.json(503, ["status": "not_ready", "reasons": .array(reasons)])
+    }
+
+    func stats(_ request: Request) async -> Response {
+        if let refusal = authorizedReader(request) { return refusal }
+        let guardian = pipeline.guardianStats.snapshot()
+        let blocked = guardian.blocked.sorted { $0.key < $1.key }.map { JSONValue.Member($0.key, .number(String($0.value))) }
+        let windows: [JSONValue] = pipeline.metrics.windows.snapshot().map { window in
+            let quantiles = window.quantiles.map { JSONValue.Member(String($0.0), $0.1.isNaN ? .null : .number($0.1)) }
+            return [
+                "bee": .string(window.bee), "funcname": .string(window.funcname), "count": .number(window.count),
+                "throughput_per_second": .number(window.throughputPerSecond),
+                "error_ratio": window.errorRatio.isNaN ? .null : .number(window.errorRatio),
+                "latency_seconds": .object(quantiles),
+            ]
+        }
+        let beeStatuses: [JSONValue] = bees.map { bee in
+            let status = bee.status
+            return [
+                "name": .string(status.name), "up": .bool(status.up), "live_workers": .number(status.liveWorkers),
+                "restarts": .number(String(status.restarts)), "in_flight": .number(status.inFlight), "queued": .number(status.queued),
+            ]
+        }
+        let body: JSONValue = [
+            "guardian": ["approved": .number(String(guardian.approved)), "blocked": .object(blocked)],
+            "window_seconds": .number(windowSeconds),
+            "windows": .array(windows),
+            "bees": .array(beeStatuses),
+            "audit": ["last_seq": .number(String(await pipeline.audit.lastSeq))],
+        ]
+        return HTTPRoutes.json(200, body)
+    }
+
+    // MARK: Responses
+
+    static func json(_ status: Int, _ body: JSONValue, headers: [(String, String)] = []) -> Response {
+        var fields: HTTPFields = [.contentType: jsonContentType]
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields[field] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: fields,
+            body: .init(byteBuffer: ByteBuffer(string: body.serialized() + "\n")))
+    }
+
+    static func error(_ error: APIError, close: Bool = false) -> Response {
+        var headers: [(String, String)] = []
+        if let retry = error.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
+        // An oversized body is not read: closing the connection spares reading the rest.
+        if close { headers.append(("Connection", "close")) }
+        return json(error.status, error.body, headers: headers)
+    }
+}
+
+/// Counts answers by route (the matched path pattern, so callers cannot mint series) and status.
+struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let requests: CounterFamily
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            requests.labels(context.endpointPath ?? "unmatched", String(response.status.code)).increment()
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            requests.labels(context.endpointPath ?? "unmatched", String(status)).increment()
+            throw error
+        }
+    }
+}

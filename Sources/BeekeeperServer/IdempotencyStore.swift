@@ -1,0 +1,106 @@
+import BeekeeperCore
+import Foundation
+import Logging
+
+/// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
+/// running the bee again (SPEC section 4). Finished outcomes are journalled under `state/` so a
+/// restart does not forget them; the journal is compacted on start.
+actor IdempotencyStore {
+    struct StoredResponse: Sendable {
+        var status: Int
+        var body: JSONValue
+    }
+
+    enum Claim: Sendable {
+        case claimed
+        case running
+        case finished(StoredResponse)
+    }
+
+    private enum Entry {
+        case running
+        case finished(StoredResponse, at: Double)
+    }
+
+    private var entries: [String: Entry] = [:]
+    /// Finished ids in completion order, for expiry without scanning the whole map.
+    private var expiryOrder: [(id: String, at: Double)] = []
+    private var expiryHead = 0
+    private let retention: Double
+    private let journalPath: String
+    private var journal: FileHandle?
+    private let logger: Logger
+
+    init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger) {
+        self.journalPath = journalPath
+        self.retention = Double(retention.components.seconds)
+        self.logger = logger
+        let now = Date().timeIntervalSince1970
+        var kept: [String] = []
+        if let data = FileManager.default.contents(atPath: journalPath) {
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
+                guard let record = try? JSONValue.parse(line),
+                    let id = record["id"]?.stringValue, let at = record["at"]?.doubleValue,
+                    let status = record["status"]?.intValue, let body = record["body"],
+                    now - at < self.retention
+                else { continue }
+                entries[id] = .finished(StoredResponse(status: status, body: body), at: at)
+                expiryOrder.append((id, at))
+                kept.append(String(decoding: line, as: UTF8.self))
+            }
+        }
+        // Compact: rewrite only what is still within retention, atomically.
+        let temporary = journalPath + ".tmp"
+        let content = kept.map { $0 + "\n" }.joined()
+        if FileManager.default.createFile(atPath: temporary, contents: Data(content.utf8)) {
+            _ = rename(temporary, journalPath)
+        }
+        journal = FileHandle(forWritingAtPath: journalPath)
+        _ = try? journal?.seekToEnd()
+    }
+
+    func claim(_ id: String) -> Claim {
+        expire()
+        switch entries[id] {
+        case .running?: return .running
+        case .finished(let response, _)?: return .finished(response)
+        case nil:
+            entries[id] = .running
+            return .claimed
+        }
+    }
+
+    /// Stores the outcome to replay. Written before the response is sent.
+    func finish(_ id: String, response: StoredResponse) {
+        let now = Date().timeIntervalSince1970
+        entries[id] = .finished(response, at: now)
+        expiryOrder.append((id, now))
+        let line: JSONValue = [
+            "id": .string(id), "at": .number(now), "status": .number(response.status), "body": response.body,
+        ]
+        do {
+            try journal?.write(contentsOf: Data((line.serialized() + "\n").utf8))
+        } catch {
+            logger.warning("idempotency journal write failed; replay after restart may re-run this task", metadata: ["task_id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Forgets a claim whose task was not run (queue full, audit unavailable): the client may retry the same id.
+    func release(_ id: String) {
+        if case .running? = entries[id] { entries[id] = nil }
+    }
+
+    private func expire() {
+        let now = Date().timeIntervalSince1970
+        while expiryHead < expiryOrder.count, now - expiryOrder[expiryHead].at >= retention {
+            let entry = expiryOrder[expiryHead]
+            if case .finished(_, let at)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
+            expiryHead += 1
+        }
+        if expiryHead > 1024, expiryHead * 2 > expiryOrder.count {
+            expiryOrder.removeFirst(expiryHead)
+            expiryHead = 0
+        }
+    }
+}

@@ -1,0 +1,166 @@
+public import BeekeeperConfig
+import BeekeeperAudit
+import BeekeeperAuth
+import BeekeeperCore
+import BeekeeperExecution
+import BeekeeperGuardian
+import BeekeeperMetrics
+import Foundation
+import Hummingbird
+public import Logging
+import ServiceLifecycle
+import Sodium
+import Synchronization
+import UnixSignals
+
+/// Errors that stop the sidecar before it serves, with what to fix.
+public struct SidecarStartupError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Assembles the sidecar from its configuration and runs it until SIGTERM or SIGINT.
+public enum Sidecar {
+    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws {
+        let stateDirectory = configuration.stateDirectory
+        for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw SidecarStartupError(description: "cannot create \(directory): \(error.localizedDescription)")
+            }
+        }
+        let signingKey = try KeyFile.loadOrCreate(at: configuration.signingKeyPath)
+        let hmacKey = try SecretFile.loadOrCreate(at: stateDirectory + "/audit-hmac.key", byteCount: 32)
+
+        let metrics = SidecarMetrics(configuration: configuration.metrics)
+        let audit = try await AuditLog(
+            directory: configuration.auditDirectory, options: AuditLogOptions(configuration.audit, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) }),
+            signingKey: signingKey, hmacKey: hmacKey, logger: logger)
+
+        var knownFuncnames = Set<String>()
+        for bee in configuration.bees { knownFuncnames.formUnion(bee.funcnames) }
+        let guardian = try Guardian(configuration: configuration.guardian, knownFuncnames: knownFuncnames)
+        let statsPath = stateDirectory + "/guardian-stats.json"
+        let guardianStats = GuardianStats(snapshot: try GuardianStatsStore.load(from: statsPath) ?? .init())
+
+        var keys: [String: Ed25519.PublicKey] = [:]
+        for (name, hex) in configuration.auth.keys {
+            do {
+                keys[name] = try Ed25519.PublicKey(hex: hex)
+            } catch {
+                throw SidecarStartupError(description: "auth.keys.\(name): \(error)")
+            }
+        }
+        let verifier = RequestVerifier(keys: keys, clockSkew: configuration.auth.clockSkew, now: { Int64(Date().timeIntervalSince1970) })
+
+        var bearerToken: [UInt8]? = nil
+        if let tokenFile = configuration.metrics.bearerTokenFile {
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw SidecarStartupError(description: "metrics.bearer_token_file: cannot read \(tokenFile)")
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw SidecarStartupError(description: "metrics.bearer_token_file: \(tokenFile) is empty") }
+            bearerToken = Array(token.utf8)
+        }
+
+        let bees = configuration.bees.map { Bee(configuration: $0, logger: logger) }
+        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats)
+        let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
+        let pipeline = TaskPipeline(
+            audit: audit, guardian: guardian, guardianStats: guardianStats, bees: bees, beeConfigs: configuration.bees,
+            idempotency: idempotency, metrics: metrics, auditConfig: configuration.audit, logger: logger)
+        metrics.registry.collector("beekeeper_audit_last_seq", help: "Sequence number of the last durable audit record.", type: .gauge, labelNames: []) {
+            [CollectedSample(labelValues: [], Double(pipeline.durableSeq.load(ordering: .relaxed)))]
+        }
+
+        let routes = HTTPRoutes(
+            pipeline: pipeline, verifier: verifier, bees: bees, bearerToken: bearerToken,
+            maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds, logger: logger)
+        let listen = configuration.listen
+        let app = Application(
+            router: routes.makeRouter(),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "beekeeper"),
+            onServerRunning: { channel in
+                // Tests and operators read the bound port from this line (listen port 0 picks one).
+                let port = channel.localAddress?.port ?? listen.port
+                logger.notice("beekeeper listening", metadata: ["address": "\(listen.host):\(port)"])
+            },
+            logger: logger)
+
+        try await pipeline.record([
+            AuditRecord(type: "sidecar.started", fields: [
+                .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),
+                .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
+                .init("bees", .array(configuration.bees.map { .string($0.name) })),
+            ])
+        ])
+
+        // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then audit.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
+                    .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
+                    .init(service: BeeService(bees: bees, logger: logger)),
+                    .init(service: app),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+
+    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats) {
+        let registry = metrics.registry
+        registry.collector("beekeeper_bee_up", help: "1 while the bee has a live worker (process bees: while serving).", type: .gauge, labelNames: ["bee"]) {
+            bees.map { bee in
+                let status = bee.status
+                return CollectedSample(labelValues: [status.name], status.up ? 1 : 0)
+            }
+        }
+        registry.collector("beekeeper_bee_restarts_total", help: "Worker processes restarted after they exited or misbehaved.", type: .counter, labelNames: ["bee"]) {
+            bees.map { CollectedSample(labelValues: [$0.status.name], Double($0.status.restarts)) }
+        }
+        registry.collector(
+            "beekeeper_guardian_decisions_total", help: "Guardian decisions since the data directory was created (persisted).",
+            type: .counter, labelNames: ["decision", "reason"]
+        ) {
+            let snapshot = stats.snapshot()
+            var samples = [CollectedSample(labelValues: ["approved", ""], Double(snapshot.approved))]
+            for (reason, count) in snapshot.blocked.sorted(by: { $0.key < $1.key }) {
+                samples.append(CollectedSample(labelValues: ["blocked", reason], Double(count)))
+            }
+            return samples
+        }
+    }
+}
+
+extension AuditLogOptions {
+    init(_ config: AuditConfig, fsyncObserver: @escaping @Sendable (Duration) -> Void) {
+        self.init(
+            fsync: FsyncMode(rawValue: config.fsync.rawValue) ?? .batch, rotateBytes: config.rotateBytes,
+            rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval,
+            failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver)
+    }
+}
+
+/// A random secret kept in a 0600 hex file, made on first use (the HMAC key for `hmac_fields`).
+enum SecretFile {
+    static func loadOrCreate(at path: String, byteCount: Int) throws -> [UInt8] {
+        if let data = FileManager.default.contents(atPath: path) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let bytes = Hex.decode(text), bytes.count == byteCount else {
+                throw SidecarStartupError(description: "\(path): expected \(byteCount) hex-encoded bytes")
+            }
+            return bytes
+        }
+        let bytes = Sodium.randomBytes(byteCount)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SidecarStartupError(description: "\(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let text = Array((Hex.encode(bytes) + "\n").utf8)
+        guard text.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == text.count, fsync(fd) == 0 else {
+            throw SidecarStartupError(description: "\(path): \(String(cString: strerror(errno)))")
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,44 @@
+import BeekeeperConfig
+import BeekeeperMetrics
+
+/// The metric families of SPEC section 8 that the sidecar updates as it works. Families whose
+/// values live elsewhere (bee status, audit position, Guardian stats) are collectors read at scrape time.
+final class SidecarMetrics: Sendable {
+    static let version = "0.1.0"
+
+    let registry = MetricsRegistry()
+    let tasks: CounterFamily
+    let taskDuration: HistogramFamily
+    let tasksInFlight: GaugeFamily
+    let auditRecords: CounterFamily
+    let auditWriteErrors: CounterFamily
+    let auditFsyncDuration: HistogramFamily
+    let httpRequests: CounterFamily
+    let windows: LatencyWindows
+
+    init(configuration: MetricsConfig) {
+        registry.gauge("beekeeper_build_info", help: "Build information; the value is always 1.", labelNames: ["version"])
+            .labels(SidecarMetrics.version).set(1)
+        tasks = registry.counter(
+            "beekeeper_tasks_total", help: "Tasks finished, by bee, funcname and outcome.",
+            labelNames: ["bee", "funcname", "outcome"])
+        taskDuration = registry.histogram(
+            "beekeeper_task_duration_seconds", help: "Wall time of executed tasks, all attempts included.",
+            labelNames: ["bee", "funcname"], buckets: configuration.buckets)
+        tasksInFlight = registry.gauge("beekeeper_tasks_in_flight", help: "Tasks executing or queued for a bee.", labelNames: ["bee"])
+        auditRecords = registry.counter("beekeeper_audit_records_total", help: "Audit records made durable, by type.", labelNames: ["type"])
+        auditWriteErrors = registry.counter("beekeeper_audit_write_errors_total", help: "Audit appends that failed to write or sync.")
+        auditFsyncDuration = registry.histogram(
+            "beekeeper_audit_fsync_duration_seconds", help: "Duration of each fdatasync of the live audit segment.",
+            buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
+        httpRequests = registry.counter(
+            "beekeeper_http_requests_total", help: "HTTP requests answered, by handler and status code.", labelNames: ["handler", "code"])
+        windows = LatencyWindows(window: configuration.window, quantiles: configuration.quantiles)
+        windows.register(in: registry)
+        ProcessMetrics.register(in: registry)
+    }
+
+    /// Series label for a funcname no bee serves: a bounded value, so callers cannot mint series.
+    static let unknownFuncname = "(unknown)"
+    static let noBee = "(none)"
+}

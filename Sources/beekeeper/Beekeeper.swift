@@ -1,0 +1,67 @@
+import ArgumentParser
+import BeekeeperConfig
+import Foundation
+
+struct Beekeeper: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "beekeeper",
+        abstract: "A sidecar that makes ColonyOS bees observable and accountable.",
+        version: "0.1.0",
+        subcommands: [
+            ServeCommand.self, SubmitCommand.self, AuditCommand.self, StatsCommand.self, KeysCommand.self, ConfigCommand.self,
+        ])
+}
+
+/// An operation that ran and failed: exit status 1 (SPEC section 2).
+struct OperationFailed: Error, CustomStringConvertible {
+    var description: String
+}
+
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Beekeeper.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("beekeeper: \(error)\n".utf8))
+            exit(2)
+        } catch let error as OperationFailed {
+            FileHandle.standardError.write(Data("beekeeper: \(error)\n".utf8))
+            exit(1)
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("beekeeper: \(error)\n".utf8))
+            exit(2)
+        } catch {
+            let code = Beekeeper.exitCode(for: error)
+            if code == .success {
+                Beekeeper.exit(withError: error)
+            }
+            let message = Beekeeper.fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            // ArgumentParser's usage errors are EX_USAGE (64); the contract says 2.
+            exit(code == .validationFailure ? 2 : 1)
+        }
+    }
+}
+
+/// A usage problem found after parsing (e.g. `--args` is not JSON): exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $BEEKEEPER_CONFIG, else built-in defaults).")
+    var config: String?
+
+    func load() throws -> BeekeeperConfiguration {
+        try ConfigurationLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Which file the configuration came from, for messages and the `sidecar.started` record.
+    var source: String? { config ?? ProcessInfo.processInfo.environment["BEEKEEPER_CONFIG"] }
+}

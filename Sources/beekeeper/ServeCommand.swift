@@ -1,0 +1,26 @@
+import ArgumentParser
+import BeekeeperServer
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "beekeeper")
+        do {
+            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger)
+        } catch let error as SidecarStartupError {
+            throw OperationFailed(description: error.description)
+        }
+    }
+}

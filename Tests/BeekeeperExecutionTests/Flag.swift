@@ -1,0 +1,9 @@
+import Synchronization
+
+/// A thread-safe boolean that only goes from false to true.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

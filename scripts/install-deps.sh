@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Debian packages and PyPI modules Beekeeper builds and tests with. Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+packages=(
+  pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev   # the four C libraries
+  postgresql postgresql-client                                          # backups and the libpq tests
+  prometheus                                                            # promtool: metrics, rules, rule tests
+  nginx-light                                                           # a real collector for the shipper
+  gzip procps python3
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# prometheus_client parses our exposition (text 0.0.4 and OpenMetrics) in the tests.
+python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check prometheus_client

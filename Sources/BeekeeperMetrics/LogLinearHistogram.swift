@@ -19,9 +19,10 @@ struct LogLinearHistogram {
     /// The bucket of a duration in seconds; cheap enough for the recording path (no logarithm).
     static func bucketIndex(of seconds: Double) -> Int {
         guard seconds > 0 else { return 0 }  // zero, negative and NaN
-        let octave = Int(seconds.exponent) - minimumExponent  // +Inf has the largest exponent
-        if octave < 0 { return 0 }
-        if octave >= octaves { return bucketCount - 1 }
+        let exponent = Int(seconds.exponent)  // Int.max for +Inf: compare before any arithmetic
+        if exponent < minimumExponent { return 0 }
+        if exponent >= minimumExponent + octaves { return bucketCount - 1 }
+        let octave = exponent - minimumExponent
         let subBucket = Int(seconds.significandBitPattern >> UInt64(Double.significandBitCount - subBucketBits))
         return (octave << subBucketBits) | subBucket
     }
@@ -48,6 +49,9 @@ struct LogLinearHistogram {
         }
         counts[offset + (index & (Self.subBuckets - 1))] &+= 1
     }
+
+    /// How many counters are allocated: 128 per octave used, at most `bucketCount`.
+    var allocatedCounters: Int { counts.count }
 
     /// Empties the histogram; `keepingCapacity` keeps its storage for the next slice of a busy series.
     mutating func removeAll(keepingCapacity: Bool) {

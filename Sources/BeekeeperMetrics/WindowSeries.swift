@@ -9,13 +9,15 @@ final class WindowSeries: Sendable {
         var totalSum = 0.0
 
         mutating func record(epoch: Int64, seconds: Double, bucket: Int, success: Bool) {
+            totalCount += 1
+            totalSum += seconds
             let slot = Int(epoch % Int64(slices.count))
+            // A recorder that read the clock a whole window ago must not wipe the newer slice in its slot.
+            guard slices[slot].epoch <= epoch else { return }
             if slices[slot].epoch != epoch {
                 slices[slot].reset(epoch: epoch, keepingCapacity: true)
             }
             slices[slot].record(seconds: seconds, bucket: bucket, success: success)
-            totalCount += 1
-            totalSum += seconds
         }
 
         /// The slices of the window ending in `epoch`, copied (copy-on-write, so the lock is held only for

@@ -179,7 +179,7 @@ struct AuditLogTests {
         defer { directory.cleanup() }
         let log = try await TestSupport.open(directory)
         do {
-            _ = try await TestSupport.open(directory)
+            _ = try await TestSupport.openOnce(directory, options: AuditLogOptions(), clock: nil, faults: nil)
             Issue.record("second open succeeded")
         } catch let error as AuditError {
             #expect(error == .locked(lockFile: directory.file("audit.lock"), holderPID: getpid()))

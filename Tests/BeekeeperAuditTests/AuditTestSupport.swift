@@ -43,9 +43,24 @@ enum TestSupport {
     static let otherKey = Ed25519.KeyPair.fromSeed([UInt8](repeating: 9, count: 32))
     static let hmacKey = Array("test-hmac-key".utf8)
 
+    /// Opens the log; when this very process still holds the lock it is only for a moment: a child
+    /// that another test forked shares the lock's descriptor until it execs. Retry that briefly.
     static func open(
         _ directory: TemporaryDirectory, options: AuditLogOptions = AuditLogOptions(), clock: ManualClock? = nil,
         faults: AuditFaultInjector? = nil
+    ) async throws -> AuditLog {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await openOnce(directory, options: options, clock: clock, faults: faults)
+            } catch AuditError.locked(_, let holder) where holder == getpid() && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    static func openOnce(
+        _ directory: TemporaryDirectory, options: AuditLogOptions, clock: ManualClock?, faults: AuditFaultInjector?
     ) async throws -> AuditLog {
         if clock == nil && faults == nil {
             return try await AuditLog(

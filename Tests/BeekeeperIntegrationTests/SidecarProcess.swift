@@ -12,6 +12,19 @@ final class SidecarProcess: @unchecked Sendable {
     static let testBee = packageRoot + "/Tests/BeekeeperIntegrationTests/Bees/test_bee.py"
     static let financeBee = packageRoot + "/deploy/examples/bees/finance_bee.py"
 
+    /// The interpreter itself, not a version-manager shim: shims cost a second under load.
+    static let python: String = {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        guard (try? probe.run()) != nil else { return "python3" }
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        probe.waitUntilExit()
+        return path.isEmpty ? "python3" : path
+    }()
+
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["BEEKEEPER_TEST_BINARY"] { return path }
         return packageRoot + "/.build/debug/beekeeper"
@@ -41,7 +54,7 @@ final class SidecarProcess: @unchecked Sendable {
           - name: tester
             funcnames: [echo, fail, flaky, sleep, slow]
             kind: process
-            command: [python3, \(testBee)]
+            command: [\(python), \(testBee)]
             concurrency: 4
             timeout: 3s
             retries: {max: 3, initial_backoff: 50ms, max_backoff: 200ms}
@@ -49,14 +62,14 @@ final class SidecarProcess: @unchecked Sendable {
           - name: queue
             funcnames: [queued]
             kind: process
-            command: [python3, \(testBee)]
+            command: [\(python), \(testBee)]
             concurrency: 1
             timeout: 10s
             max_queue: 1
           - name: finance
             funcnames: [validate_revenue]
             kind: worker
-            command: [python3, \(financeBee)]
+            command: [\(python), \(financeBee)]
             concurrency: 2
             timeout: 5s
         guardian:

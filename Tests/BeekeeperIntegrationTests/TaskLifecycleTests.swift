@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The real binary, real bee processes, signed HTTP: each test checks the answer and the audit trail.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct TaskLifecycleTests {
     static let validEvent: JSONValue = [
         "id": "evt_1", "type": "invoice.paid",
@@ -95,7 +95,7 @@ struct TaskLifecycleTests {
     @Test func timeoutKillsTheWholeProcessGroup() async throws {
         let sidecar = try await SidecarProcess()
         let pidfile = sidecar.directory + "/sleep.pids"
-        let answer = try await sidecar.submit(["id": "slow-1", "funcname": "sleep", "kwargs": ["pidfile": .string(pidfile), "seconds": 60], "timeout": 1])
+        let answer = try await sidecar.submit(["id": "slow-1", "funcname": "sleep", "kwargs": ["pidfile": .string(pidfile), "seconds": 60], "timeout": 2])
         #expect(answer.status == 504)
         #expect(answer.body["outcome"] == "timed_out")
         let pids = try String(contentsOfFile: pidfile, encoding: .utf8).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -126,7 +126,7 @@ struct TaskLifecycleTests {
 
     @Test func concurrentDuplicateGets409() async throws {
         let sidecar = try await SidecarProcess()
-        let task: JSONValue = ["id": "dup-1", "funcname": "slow", "kwargs": ["seconds": 1.5]]
+        let task: JSONValue = ["id": "dup-1", "funcname": "slow", "kwargs": ["seconds": 4], "timeout": 30]
         async let first = sidecar.submit(task)
         try await sidecar.waitForAudit { records in records.contains { $0["task_id"] == "dup-1" && $0["type"] == "task.started" } }
         let second = try await sidecar.submit(task)
@@ -137,10 +137,12 @@ struct TaskLifecycleTests {
 
     @Test func badSignatureStaleTimestampAndReplayedNonceAreRefused() async throws {
         let sidecar = try await SidecarProcess()
-        let body = JSONValue(["funcname": "echo"]).bytes
+        let echo: JSONValue = ["funcname": "echo"]
+        let body = echo.bytes
 
         var tampered = sidecar.signedHeaders(path: "/v1/tasks", body: body)
-        let tamperedBody = JSONValue(["funcname": "echo", "args": ["extra"]]).bytes
+        let tamperedTask: JSONValue = ["funcname": "echo", "args": ["extra"]]
+        let tamperedBody = tamperedTask.bytes
         let bad = try await sidecar.post("/v1/tasks", body: tamperedBody, headers: tampered)
         #expect(bad.status == 401)
         #expect(try JSONValue.parse(bad.body).value(atPath: "error.code") == "bad_signature")

@@ -7,7 +7,7 @@ import Testing
     static func sampleRegistry() -> MetricsRegistry {
         let registry = MetricsRegistry()
         registry.collector(
-            "beekeeper_task_latency_seconds", help: "Latency.", type: .summary, labelNames: ["bee"]
+            "beekeeper_rpc_latency_seconds", help: "Latency.", type: .summary, labelNames: ["bee"]
         ) {
             [
                 CollectedSample(labelValues: ["idle"], value: .summary(quantiles: [(0.5, .nan), (0.99, .nan)], count: 0, sum: 0)),
@@ -36,6 +36,16 @@ import Testing
             # HELP beekeeper_audit_write_errors_total Write errors.
             # TYPE beekeeper_audit_write_errors_total counter
             beekeeper_audit_write_errors_total 0
+            # HELP beekeeper_rpc_latency_seconds Latency.
+            # TYPE beekeeper_rpc_latency_seconds summary
+            beekeeper_rpc_latency_seconds{bee="busy",quantile="0.5"} 0.25
+            beekeeper_rpc_latency_seconds{bee="busy",quantile="0.99"} 1.5
+            beekeeper_rpc_latency_seconds_sum{bee="busy"} 4.75
+            beekeeper_rpc_latency_seconds_count{bee="busy"} 12
+            beekeeper_rpc_latency_seconds{bee="idle",quantile="0.5"} NaN
+            beekeeper_rpc_latency_seconds{bee="idle",quantile="0.99"} NaN
+            beekeeper_rpc_latency_seconds_sum{bee="idle"} 0
+            beekeeper_rpc_latency_seconds_count{bee="idle"} 0
             # HELP beekeeper_task_duration_seconds Task wall time.
             # TYPE beekeeper_task_duration_seconds histogram
             beekeeper_task_duration_seconds_bucket{bee="echo",le="0.005"} 1
@@ -45,16 +55,6 @@ import Testing
             beekeeper_task_duration_seconds_bucket{bee="echo",le="+Inf"} 3
             beekeeper_task_duration_seconds_sum{bee="echo"} 90.504
             beekeeper_task_duration_seconds_count{bee="echo"} 3
-            # HELP beekeeper_task_latency_seconds Latency.
-            # TYPE beekeeper_task_latency_seconds summary
-            beekeeper_task_latency_seconds{bee="busy",quantile="0.5"} 0.25
-            beekeeper_task_latency_seconds{bee="busy",quantile="0.99"} 1.5
-            beekeeper_task_latency_seconds_sum{bee="busy"} 4.75
-            beekeeper_task_latency_seconds_count{bee="busy"} 12
-            beekeeper_task_latency_seconds{bee="idle",quantile="0.5"} NaN
-            beekeeper_task_latency_seconds{bee="idle",quantile="0.99"} NaN
-            beekeeper_task_latency_seconds_sum{bee="idle"} 0
-            beekeeper_task_latency_seconds_count{bee="idle"} 0
             # HELP beekeeper_tasks_in_flight In flight.
             # TYPE beekeeper_tasks_in_flight gauge
             beekeeper_tasks_in_flight{bee="echo"} 2
@@ -75,6 +75,16 @@ import Testing
             # TYPE beekeeper_audit_write_errors counter
             # HELP beekeeper_audit_write_errors Write errors.
             beekeeper_audit_write_errors_total 0
+            # TYPE beekeeper_rpc_latency_seconds summary
+            # HELP beekeeper_rpc_latency_seconds Latency.
+            beekeeper_rpc_latency_seconds{bee="busy",quantile="0.5"} 0.25
+            beekeeper_rpc_latency_seconds{bee="busy",quantile="0.99"} 1.5
+            beekeeper_rpc_latency_seconds_sum{bee="busy"} 4.75
+            beekeeper_rpc_latency_seconds_count{bee="busy"} 12
+            beekeeper_rpc_latency_seconds{bee="idle",quantile="0.5"} NaN
+            beekeeper_rpc_latency_seconds{bee="idle",quantile="0.99"} NaN
+            beekeeper_rpc_latency_seconds_sum{bee="idle"} 0
+            beekeeper_rpc_latency_seconds_count{bee="idle"} 0
             # TYPE beekeeper_task_duration_seconds histogram
             # HELP beekeeper_task_duration_seconds Task wall time.
             beekeeper_task_duration_seconds_bucket{bee="echo",le="0.005"} 1
@@ -84,16 +94,6 @@ import Testing
             beekeeper_task_duration_seconds_bucket{bee="echo",le="+Inf"} 3
             beekeeper_task_duration_seconds_sum{bee="echo"} 90.504
             beekeeper_task_duration_seconds_count{bee="echo"} 3
-            # TYPE beekeeper_task_latency_seconds summary
-            # HELP beekeeper_task_latency_seconds Latency.
-            beekeeper_task_latency_seconds{bee="busy",quantile="0.5"} 0.25
-            beekeeper_task_latency_seconds{bee="busy",quantile="0.99"} 1.5
-            beekeeper_task_latency_seconds_sum{bee="busy"} 4.75
-            beekeeper_task_latency_seconds_count{bee="busy"} 12
-            beekeeper_task_latency_seconds{bee="idle",quantile="0.5"} NaN
-            beekeeper_task_latency_seconds{bee="idle",quantile="0.99"} NaN
-            beekeeper_task_latency_seconds_sum{bee="idle"} 0
-            beekeeper_task_latency_seconds_count{bee="idle"} 0
             # TYPE beekeeper_tasks_in_flight gauge
             # HELP beekeeper_tasks_in_flight In flight.
             beekeeper_tasks_in_flight{bee="echo"} 2
@@ -236,38 +236,6 @@ import Testing
         #expect(registry.render(.prometheusText) == "# HELP empty_total Nothing yet.\n# TYPE empty_total counter\n")
         #expect(registry.render(.openMetrics) == "# TYPE empty counter\n# HELP empty Nothing yet.\n# EOF\n")
         #expect(MetricsRegistry().render(.openMetrics) == "# EOF\n")
-    }
-
-    @Test func programmerErrorsStopTheProcess() async {
-        await #expect(processExitsWith: .failure) {
-            let registry = MetricsRegistry()
-            _ = registry.counter("x_total", help: "X.", labelNames: ["a"])
-            _ = registry.gauge("x_total", help: "X.", labelNames: ["a"])
-        }
-        await #expect(processExitsWith: .failure) {
-            let registry = MetricsRegistry()
-            _ = registry.counter("x_total", help: "X.", labelNames: ["a"])
-            _ = registry.counter("x_total", help: "X.", labelNames: ["a", "b"])
-        }
-        await #expect(processExitsWith: .failure) {
-            _ = MetricsRegistry().counter("x_total", help: "X.", labelNames: ["a"]).labels("1", "2")
-        }
-        await #expect(processExitsWith: .failure) {
-            let registry = MetricsRegistry()
-            _ = registry.histogram("h", help: "H.", buckets: [1])
-            _ = registry.gauge("h_count", help: "Clashes with the histogram's _count.")
-        }
-        await #expect(processExitsWith: .failure) {
-            _ = MetricsRegistry().gauge("bad-name", help: "B.")
-        }
-        await #expect(processExitsWith: .failure) {
-            _ = MetricsRegistry().histogram("h", help: "H.", buckets: [2, 1])
-        }
-        await #expect(processExitsWith: .failure) {
-            let registry = MetricsRegistry()
-            registry.collector("s", help: "S.", type: .summary, labelNames: ["a"]) { [CollectedSample(labelValues: [], 1)] }
-            _ = registry.render(.prometheusText)
-        }
     }
 }
 

@@ -6,7 +6,7 @@ funcname picks the behaviour:
   fail         -> stderr message, exit 1
   flaky        -> exit 75 (transient) until kwargs.counter file reaches kwargs.failures, then succeed
   sleep        -> spawn a grandchild `sleep 1000` (pid written to kwargs.pidfile), then sleep kwargs.seconds
-  slow         -> sleep kwargs.seconds, then echo
+  slow, queued -> sleep kwargs.seconds, then echo
 """
 import json
 import os
@@ -38,7 +38,7 @@ elif funcname == "sleep":
         f.write(f"{os.getpid()} {child.pid}\n")
     time.sleep(kwargs.get("seconds", 60))
     json.dump("woke", sys.stdout)
-elif funcname == "slow":
+elif funcname in ("slow", "queued"):
     time.sleep(kwargs.get("seconds", 1))
     json.dump({"slept": kwargs.get("seconds", 1)}, sys.stdout)
 else:

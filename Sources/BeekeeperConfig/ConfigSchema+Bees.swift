@@ -5,7 +5,7 @@ import Yams
 extension ConfigSchema {
     static var bee: [ConfigField<BeeConfig>] {
         [
-            .value("name", \.name) { (d, n, p) throws(ConfigError) in try name(d, n, p) },
+            .value("name", \.name) { (d, n, p) throws(ConfigError) in try labelName(d, n, p) },
             .value("funcnames", \.funcnames) { (d, n, p) throws(ConfigError) in try funcnames(d, n, p) },
             .value("kind", \.kind) { (d, n, p) throws(ConfigError) in try d.choice(n, p) },
             .value("command", \.command) { (d, n, p) throws(ConfigError) in try command(d, n, p) },

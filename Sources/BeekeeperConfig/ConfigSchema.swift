@@ -38,6 +38,14 @@ enum ConfigSchema {
         return value
     }
 
+    /// Names that only label things (bees): any non-empty text. Metrics and logs escape them,
+    /// so operators may call a bee whatever their organisation calls it.
+    static func labelName(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> String {
+        let value = try decoder.text(node, path)
+        guard !value.isEmpty else { throw decoder.error(path, at: node, "a bee name must not be empty") }
+        return value
+    }
+
     private static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-": return true

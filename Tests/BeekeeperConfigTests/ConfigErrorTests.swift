@@ -73,7 +73,7 @@ struct ConfigErrorTests {
         ("bees:\n  - name: a\n    funcnames: []\n    command: [x]", 3, "bees[0].funcnames", "at least one"),
         ("bees:\n  - name: a\n    funcnames: [f]\n    command: x", 4, "bees[0].command", "expected a list of strings"),
         ("bees:\n  - name: a\n    funcnames: [f]\n    command: []", 4, "bees[0].command", "the program"),
-        ("bees:\n  - name: a b\n    funcnames: [f]\n    command: [x]", 2, "bees[0].name", "invalid name"),
+        ("bees:\n  - name: \"\"\n    funcnames: [f]\n    command: [x]", 2, "bees[0].name", "must not be empty"),
         // listen
         ("listen: 9477", 1, "listen", "no port"),
         ("listen: \"::1:9477\"", 1, "listen", "brackets"),

@@ -31,11 +31,15 @@ final class SidecarProcess: @unchecked Sendable {
     }
 
     let directory: String
-    let keyPair = Ed25519.KeyPair.generate()
+    let keyPair: Ed25519.KeyPair
     let keyName = "ops"
     let process = Process()
     private(set) var port = 0
-    var logPath: String { directory + "/sidecar.log" }
+    /// Which start of this directory this is (0 first); each start logs to its own file.
+    private(set) var generation = 0
+    /// Set when a restarted sidecar took the directory over, so this one's deinit keeps it.
+    var keepsDirectory = false
+    var logPath: String { directory + "/sidecar-\(generation).log" }
     var dataDir: String { directory + "/data" }
     var auditDir: String { dataDir + "/audit" }
 
@@ -83,12 +87,28 @@ final class SidecarProcess: @unchecked Sendable {
         """
     }
 
-    init(config: ((_ keyHex: String, _ dataDir: String) -> String)? = nil, environment: [String: String] = [:]) async throws {
-        directory = NSTemporaryDirectory() + "beekeeper-it-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let yaml = config?(keyPair.publicKey.hex, directory + "/data") ?? SidecarProcess.standardConfig(keyHex: keyPair.publicKey.hex, dataDir: directory + "/data")
-        let configPath = directory + "/beekeeper.yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    /// Starts a sidecar. With `restarting`, it reuses that sidecar's directory, key and
+    /// configuration (the previous process must be gone): the way to test what survives a crash.
+    init(
+        config: ((_ keyHex: String, _ dataDir: String) -> String)? = nil, environment: [String: String] = [:],
+        restarting previous: SidecarProcess? = nil
+    ) async throws {
+        let configPath: String
+        if let previous {
+            precondition(!previous.process.isRunning, "stop the previous sidecar first")
+            directory = previous.directory
+            keyPair = previous.keyPair
+            previous.keepsDirectory = true
+            configPath = directory + "/beekeeper.yaml"
+            generation = previous.generation + 1
+        } else {
+            directory = NSTemporaryDirectory() + "beekeeper-it-" + UUID().uuidString.prefix(8).lowercased()
+            keyPair = Ed25519.KeyPair.generate()
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let yaml = config?(keyPair.publicKey.hex, directory + "/data") ?? SidecarProcess.standardConfig(keyHex: keyPair.publicKey.hex, dataDir: directory + "/data")
+            configPath = directory + "/beekeeper.yaml"
+            try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
         guard FileManager.default.isExecutableFile(atPath: SidecarProcess.binary) else {
             throw HarnessError("no beekeeper binary at \(SidecarProcess.binary): run `swift build` first (or set BEEKEEPER_TEST_BINARY)")
         }
@@ -112,7 +132,7 @@ final class SidecarProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        if ProcessInfo.processInfo.environment["BEEKEEPER_TEST_KEEP_DIRS"] == nil {
+        if !keepsDirectory, ProcessInfo.processInfo.environment["BEEKEEPER_TEST_KEEP_DIRS"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }
     }
@@ -181,6 +201,12 @@ final class SidecarProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus
+    }
+
+    /// kill -9: no drain, no flush, no `sidecar.stopped`. Waits until the process is gone.
+    func kill9() async throws {
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
     }
 
     /// Every audit record in the data directory's plain segments, in seq order.

@@ -107,8 +107,8 @@ let package = Package(
         .testTarget(name: "BeekeeperAuthTests", dependencies: ["BeekeeperAuth", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeekeeperIntegrationTests",
-            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl"],
-            exclude: ["Bees"],
+            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib"],
+            exclude: ["Bees", "Tools"],
             swiftSettings: swiftSettings
         ),
     ]

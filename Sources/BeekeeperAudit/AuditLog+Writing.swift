@@ -168,6 +168,13 @@ extension AuditLog {
                 unsynced = true
             }
             markWritable()
+            if let observer = options.commitObserver {
+                var committed: [(seq: UInt64, record: AuditRecord)] = []
+                for (index, (records, _)) in group.enumerated() {
+                    for (offset, record) in records.enumerated() { committed.append((seqs[index][offset], record)) }
+                }
+                observer(committed)
+            }
             for (index, (_, waiter)) in group.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
             return nil
         case .failure(let error):

@@ -43,6 +43,10 @@ public struct AuditLogOptions: Sendable {
     public var probeInterval: Duration
     /// Called with the duration of every fdatasync of the live segment (for the histogram).
     public var fsyncObserver: (@Sendable (Duration) -> Void)?
+    /// Called with each group of records right after it became durable (per `fsync`), in seq
+    /// order and before any appender of the group is answered. Keep it cheap: it runs on the
+    /// log's actor. Counters derived from the log (Guardian stats) stay exact through it.
+    public var commitObserver: (@Sendable (_ committed: [(seq: UInt64, record: AuditRecord)]) -> Void)?
 
     public init(
         fsync: FsyncMode = .batch,
@@ -54,8 +58,10 @@ public struct AuditLogOptions: Sendable {
         failClosed: Bool = true,
         hmacFields: [String] = [],
         probeInterval: Duration = .seconds(1),
-        fsyncObserver: (@Sendable (Duration) -> Void)? = nil
+        fsyncObserver: (@Sendable (Duration) -> Void)? = nil,
+        commitObserver: (@Sendable (_ committed: [(seq: UInt64, record: AuditRecord)]) -> Void)? = nil
     ) {
+        self.commitObserver = commitObserver
         self.fsync = fsync
         self.rotateBytes = rotateBytes
         self.rotateAge = rotateAge

@@ -26,11 +26,15 @@ public struct AuditQuery: Sendable {
     public var fields: [(key: String, value: String)]
     /// Stop after this many matches.
     public var limit: Int?
+    /// Only records with a greater seq; whole segments before it are not read at all.
+    public var afterSeq: UInt64?
 
     public init(
         since: Date? = nil, until: Date? = nil, type: String? = nil, bee: String? = nil, funcname: String? = nil,
-        outcome: String? = nil, taskID: String? = nil, fields: [(key: String, value: String)] = [], limit: Int? = nil
+        outcome: String? = nil, taskID: String? = nil, fields: [(key: String, value: String)] = [], limit: Int? = nil,
+        afterSeq: UInt64? = nil
     ) {
+        self.afterSeq = afterSeq
         self.since = since
         self.until = until
         self.type = type
@@ -51,10 +55,14 @@ public struct AuditQuery: Sendable {
         let untilMicros = until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded(.up)) }
         let hmacs = hmacKey.map { key in fields.map { AuditLog.hmac($0.value, key: key) } }
         var matched = 0
-        for segment in try AuditSegments.list(directory: directory) {
+        let segments = try AuditSegments.list(directory: directory)
+        for (index, segment) in segments.enumerated() {
+            // A segment ends where the next begins: skip it whole when all of it is at or before afterSeq.
+            if let afterSeq, index + 1 < segments.count, segments[index + 1].firstSeq <= afterSeq + 1 { continue }
             let reader = try SegmentLineReader(path: segment.path, compressed: segment.isCompressed)
             while let line = try reader.next() {
                 guard line.terminated, case .success(let record) = AuditLine.parse(line.bytes[...]) else { continue }
+                if let afterSeq, record.seq <= afterSeq { continue }
                 if sinceMicros != nil || untilMicros != nil {
                     guard let ts = AuditTimestamp.parse(record.ts) else { continue }
                     if let sinceMicros, ts < sinceMicros { continue }

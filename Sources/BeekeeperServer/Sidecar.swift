@@ -33,16 +33,19 @@ public enum Sidecar {
         let hmacKey = try SecretFile.loadOrCreate(at: stateDirectory + "/audit-hmac.key", byteCount: 32)
 
         let metrics = SidecarMetrics(configuration: configuration.metrics)
+        let statsPath = stateDirectory + "/guardian-stats.json"
+        let guardianStats = GuardianStats(snapshot: try GuardianStatsStore.load(from: statsPath) ?? .init())
         let audit = try await AuditLog(
-            directory: configuration.auditDirectory, options: AuditLogOptions(configuration.audit, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) }),
+            directory: configuration.auditDirectory,
+            options: AuditLogOptions(
+                configuration.audit, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
+                commitObserver: { guardianStats.countCommitted($0) }),
             signingKey: signingKey, hmacKey: hmacKey, logger: logger)
+        try guardianStats.catchUp(auditDirectory: configuration.auditDirectory, logSeq: await audit.lastSeq, logger: logger)
 
         var knownFuncnames = Set<String>()
         for bee in configuration.bees { knownFuncnames.formUnion(bee.funcnames) }
         let guardian = try Guardian(configuration: configuration.guardian, knownFuncnames: knownFuncnames)
-        let statsPath = stateDirectory + "/guardian-stats.json"
-        let guardianStats = GuardianStats(snapshot: try GuardianStatsStore.load(from: statsPath) ?? .init())
-
         var keys: [String: Ed25519.PublicKey] = [:]
         for (name, hex) in configuration.auth.keys {
             do {
@@ -135,11 +138,15 @@ public enum Sidecar {
 }
 
 extension AuditLogOptions {
-    init(_ config: AuditConfig, fsyncObserver: @escaping @Sendable (Duration) -> Void) {
+    init(
+        _ config: AuditConfig, fsyncObserver: @escaping @Sendable (Duration) -> Void,
+        commitObserver: @escaping @Sendable ([(seq: UInt64, record: AuditRecord)]) -> Void
+    ) {
         self.init(
             fsync: FsyncMode(rawValue: config.fsync.rawValue) ?? .batch, rotateBytes: config.rotateBytes,
             rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval,
-            failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver)
+            failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver,
+            commitObserver: commitObserver)
     }
 }
 

@@ -30,7 +30,6 @@ extension TaskPipeline {
         } catch {
             return answer(auditUnavailable(error))
         }
-        guardianStats.record(decision)
         switch decision {
         case .approved: return Answer(status: 200, body: ["decision": "approved"])
         case .blocked(let reason): return Answer(status: 200, body: ["decision": "blocked", "reason": .string(reason)])

@@ -179,8 +179,6 @@ final class TaskPipeline: Sendable {
             metrics.tasks.labels(beeName, funcname, "rejected").increment()
             return answer(auditUnavailable(error))
         }
-        guardianStats.record(decision)
-
         if case .blocked(let reason) = decision {
             metrics.tasks.labels(beeName, funcname, "blocked").increment()
             return Answer(status: 422, body: [

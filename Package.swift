@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "beekeeper", targets: ["beekeeper"]),
+        .executable(name: "beekeeper-bench", targets: ["beekeeper-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -81,6 +82,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmarks: `swift run -c release beekeeper-bench` (results in BENCHMARKS.md).
+        .executableTarget(
+            name: "beekeeper-bench",
+            dependencies: [
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "Sodium", "Zlib",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/BeekeeperBench",
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,1 @@
+print("beekeeper-bench: not written yet")

@@ -67,7 +67,7 @@ public enum Sidecar {
         }
 
         let bees = configuration.bees.map { Bee(configuration: $0, logger: logger) }
-        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats)
+        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, auditDirectory: configuration.auditDirectory)
         let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
         let pipeline = TaskPipeline(
             audit: audit, guardian: guardian, guardianStats: guardianStats, bees: bees, beeConfigs: configuration.bees,
@@ -103,6 +103,8 @@ public enum Sidecar {
             configuration: .init(
                 services: [
                     .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
+                    .init(service: AuditRetentionService(
+                        directory: configuration.auditDirectory, keepShipped: configuration.audit.keepShipped, interval: .seconds(60), logger: logger)),
                     .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
                     .init(service: BeeService(bees: bees, logger: logger)),
                     .init(service: app),
@@ -112,7 +114,7 @@ public enum Sidecar {
         try await group.run()
     }
 
-    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats) {
+    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, auditDirectory: String) {
         let registry = metrics.registry
         registry.collector("beekeeper_bee_up", help: "1 while the bee has a live worker (process bees: while serving).", type: .gauge, labelNames: ["bee"]) {
             bees.map { bee in
@@ -122,6 +124,14 @@ public enum Sidecar {
         }
         registry.collector("beekeeper_bee_restarts_total", help: "Worker processes restarted after they exited or misbehaved.", type: .counter, labelNames: ["bee"]) {
             bees.map { CollectedSample(labelValues: [$0.status.name], Double($0.status.restarts)) }
+        }
+        // The backlog is what the directory holds: sealed, compressed segments without a shipped marker.
+        let backlog: @Sendable () -> [AuditSegment] = { (try? AuditSegments.readyToShip(directory: auditDirectory)) ?? [] }
+        registry.collector("beekeeper_shipper_backlog_segments", help: "Sealed audit segments not yet shipped.", type: .gauge, labelNames: []) {
+            [CollectedSample(labelValues: [], Double(backlog().count))]
+        }
+        registry.collector("beekeeper_shipper_backlog_bytes", help: "Bytes of sealed audit segments not yet shipped.", type: .gauge, labelNames: []) {
+            [CollectedSample(labelValues: [], Double(backlog().reduce(0) { $0 + $1.byteCount }))]
         }
         registry.collector(
             "beekeeper_guardian_decisions_total", help: "Guardian decisions since the data directory was created (persisted).",

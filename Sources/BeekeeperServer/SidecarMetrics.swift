@@ -15,6 +15,12 @@ final class SidecarMetrics: Sendable {
     let auditFsyncDuration: HistogramFamily
     let httpRequests: CounterFamily
     let windows: LatencyWindows
+    let shipperSegments: CounterFamily
+    let shipperLastSuccess: GaugeFamily
+    let backupRuns: CounterFamily
+    let backupLastSuccess: GaugeFamily
+    let backupLastDuration: GaugeFamily
+    let backupLastSize: GaugeFamily
 
     init(configuration: MetricsConfig) {
         registry.gauge("beekeeper_build_info", help: "Build information; the value is always 1.", labelNames: ["version"])
@@ -33,6 +39,19 @@ final class SidecarMetrics: Sendable {
             buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
         httpRequests = registry.counter(
             "beekeeper_http_requests_total", help: "HTTP requests answered, by handler and status code.", labelNames: ["handler", "code"])
+        shipperSegments = registry.counter(
+            "beekeeper_shipper_segments_total", help: "Sealed audit segments offered to the collector, by result.", labelNames: ["result"])
+        for result in ["shipped", "failed"] { shipperSegments.labels(result).increment(by: 0) }
+        shipperLastSuccess = registry.gauge(
+            "beekeeper_shipper_last_success_timestamp_seconds", help: "Unix time of the last acknowledged shipment (0: never).")
+        backupRuns = registry.counter(
+            "beekeeper_backup_runs_total", help: "Backup runs, by database and result.", labelNames: ["database", "result"])
+        backupLastSuccess = registry.gauge(
+            "beekeeper_backup_last_success_timestamp_seconds", help: "Unix time of the last verified backup.", labelNames: ["database"])
+        backupLastDuration = registry.gauge(
+            "beekeeper_backup_last_duration_seconds", help: "Duration of the last backup run.", labelNames: ["database"])
+        backupLastSize = registry.gauge(
+            "beekeeper_backup_last_size_bytes", help: "Compressed size of the last backup.", labelNames: ["database"])
         windows = LatencyWindows(window: configuration.window, quantiles: configuration.quantiles)
         windows.register(in: registry)
         ProcessMetrics.register(in: registry)

@@ -135,6 +135,8 @@ struct MetricsExpositionTests {
         let parsedText = try MetricsTools.parse(text.body, openMetrics: false)
         let openMetrics = try await sidecar.scrape(openMetrics: true)
         #expect(openMetrics.status == 200)
+        #expect(openMetrics.header("Content-Type")?.hasPrefix("application/openmetrics-text; version=1.0.0") == true)
+        #expect(String(decoding: openMetrics.body, as: UTF8.self).hasSuffix("\n# EOF\n"))
         let parsedOpenMetrics = try MetricsTools.parse(openMetrics.body, openMetrics: true)
 
         let stats = try JSONValue.parse(try await sidecar.get("/v1/stats").body)
@@ -271,5 +273,101 @@ struct MetricsExpositionTests {
         #expect((parsed.value("process_open_fds") ?? 0) > 2, "\(format): process_open_fds")
         let build = parsed.samples("beekeeper_build_info")
         #expect(build.count == 1 && build.first?.value == 1 && build.first?.labels["version"]?.isEmpty == false, "\(format): build_info \(build)")
+    }
+
+    // MARK: Hostile names
+
+    static let hostileBee = "we\"ird\\bee\nx é}=,{"
+    static let hostileFuncname = "echo\"q\\\n}=,é ü\",outcome=\"pwned"
+    static let hostilePatternID = "hostile\"id\\\né}=,"
+
+    /// A YAML double-quoted scalar: backslash, quote and newline escaped, everything else as is.
+    static func yamlQuoted(_ text: String) -> String {
+        var out = "\""
+        for character in text {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out + "\""
+    }
+
+    static func hostileConfig(keyHex: String, dataDir: String) -> String {
+        """
+        data_dir: \(dataDir)
+        listen: 127.0.0.1:0
+        auth:
+          keys: {ops: \(keyHex)}
+          clock_skew: 60s
+        metrics:
+          window: 5m
+        bees:
+          - name: \(yamlQuoted(hostileBee))
+            funcnames: [\(yamlQuoted(hostileFuncname)), echo]
+            kind: process
+            command: [\(SidecarProcess.python), \(SidecarProcess.testBee)]
+            concurrency: 2
+            timeout: 10s
+        guardian:
+          patterns:
+            - {id: \(yamlQuoted(hostilePatternID)), regex: FORBIDDEN}
+        """
+    }
+
+    @Test func hostileBeeFuncnameAndReasonLabelsAreEscaped() async throws {
+        guard MetricsTools.available() else { return }
+        let sidecar = try await SidecarProcess(config: Self.hostileConfig)
+        for index in 0..<3 {
+            let answer = try await sidecar.submit(["id": .string("h-\(index)"), "funcname": .string(Self.hostileFuncname), "args": [.number(index)]])
+            #expect(answer.status == 200, "\(answer.body.serialized())")
+            #expect(answer.body.value(atPath: "result.task_id") == .string("h-\(index)"), "the bee did not echo: \(answer.body.serialized())")
+        }
+        for index in 0..<2 {
+            let answer = try await sidecar.submit(["id": .string("hb-\(index)"), "funcname": .string(Self.hostileFuncname), "args": ["FORBIDDEN words"]])
+            #expect(answer.status == 422)
+            #expect(answer.body["reason"] == .string("pattern:" + Self.hostilePatternID))
+        }
+        #expect(try await sidecar.submit(["id": "plain", "funcname": "echo"]).status == 200)
+
+        let text = try await sidecar.scrape()
+        let openMetrics = try await sidecar.scrape(openMetrics: true)
+        #expect(text.status == 200 && openMetrics.status == 200)
+        #expect(try MetricsTools.promtoolProblems(text.body) == nil)
+        #expect(String(decoding: openMetrics.body, as: UTF8.self).hasSuffix("\n# EOF\n"))
+        let bee = Self.hostileBee
+        let funcname = Self.hostileFuncname
+        for (format, body) in [("text", text.body), ("OpenMetrics", openMetrics.body)] {
+            let parsed = try MetricsTools.parse(body, openMetrics: format == "OpenMetrics")
+            #expect(parsed.value("beekeeper_tasks_total", ["bee": bee, "funcname": funcname, "outcome": "succeeded"]) == 3, "\(format)")
+            #expect(parsed.value("beekeeper_tasks_total", ["bee": bee, "funcname": funcname, "outcome": "blocked"]) == 2, "\(format)")
+            #expect(parsed.value("beekeeper_tasks_total", ["bee": bee, "funcname": "echo", "outcome": "succeeded"]) == 1, "\(format)")
+            #expect(parsed.value("beekeeper_task_duration_seconds_count", ["bee": bee, "funcname": funcname]) == 3, "\(format)")
+            #expect(parsed.value("beekeeper_task_duration_seconds_bucket", ["bee": bee, "funcname": funcname, "le": "+Inf"]) == 3, "\(format)")
+            #expect(parsed.value("beekeeper_task_latency_seconds_count", ["bee": bee, "funcname": funcname]) == 3, "\(format)")
+            #expect(parsed.samples("beekeeper_task_latency_seconds", matching: ["bee": bee, "funcname": funcname]).count == 4, "\(format)")
+            #expect(parsed.value("beekeeper_task_error_ratio", ["bee": bee, "funcname": funcname]) == 0, "\(format)")
+            #expect(parsed.value("beekeeper_bee_up", ["bee": bee]) == 1, "\(format)")
+            #expect(parsed.value("beekeeper_tasks_in_flight", ["bee": bee]) == 0, "\(format)")
+            #expect(parsed.value("beekeeper_guardian_decisions_total", ["decision": "blocked", "reason": "pattern:" + Self.hostilePatternID]) == 2, "\(format)")
+            #expect(parsed.value("beekeeper_guardian_decisions_total", ["decision": "approved", "reason": ""]) == 4, "\(format)")
+            // Nothing leaked out of a label value into a label of its own or into another series.
+            #expect(parsed.samples.allSatisfy { $0.labels["outcome"] != "pwned" }, "\(format)")
+            #expect(parsed.labelValues("beekeeper_bee_up", "bee") == [bee], "\(format)")
+            #expect(parsed.labelValues("beekeeper_task_duration_seconds_count", "funcname") == [funcname, "echo"], "\(format)")
+            #expect(MetricsSpec.problems(raw: String(decoding: body, as: UTF8.self), parsed: parsed, openMetrics: format == "OpenMetrics") == [], "\(format)")
+        }
+        // JSON escaping in /v1/stats and the audit log keeps the names too.
+        let stats = try JSONValue.parse(try await sidecar.get("/v1/stats").body)
+        let window = stats["windows"]?.arrayValue?.first { $0["funcname"] == .string(funcname) }
+        #expect(window?["bee"] == .string(bee))
+        #expect(window?["count"] == 3)
+        #expect(stats.value(atPath: "guardian.blocked")?[("pattern:" + Self.hostilePatternID)] == 2)
+        let succeeded = try sidecar.auditRecords(task: "h-0").last
+        #expect(succeeded?["type"] == "task.succeeded")
+        #expect(succeeded?["bee"] == .string(bee))
+        #expect(succeeded?["funcname"] == .string(funcname))
     }
 }

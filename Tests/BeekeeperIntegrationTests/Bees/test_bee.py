@@ -7,6 +7,7 @@ funcname picks the behaviour:
   flaky        -> exit 75 (transient) until kwargs.counter file reaches kwargs.failures, then succeed
   sleep        -> spawn a grandchild `sleep 1000` (pid written to kwargs.pidfile), then sleep kwargs.seconds
   slow, queued -> sleep kwargs.seconds, then echo
+  echo...      -> any other funcname starting with "echo" (hostile label tests) behaves like echo
 """
 import json
 import os
@@ -18,7 +19,7 @@ task = json.load(sys.stdin)
 funcname = task["funcname"]
 kwargs = task.get("kwargs") or {}
 
-if funcname == "echo":
+if funcname.startswith("echo"):  # "echo" itself, and hostile names beginning with it
     json.dump({"task_id": task["task_id"], "args": task.get("args"), "kwargs": kwargs}, sys.stdout)
 elif funcname == "fail":
     sys.stderr.write("ledger rejected the entry: account closed\n")

@@ -38,7 +38,7 @@ public enum Sidecar {
         let audit = try await AuditLog(
             directory: configuration.auditDirectory,
             options: AuditLogOptions(
-                configuration.audit, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
+                configuration.audit, gzipLevel: configuration.shipper.gzipLevel, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
                 commitObserver: { guardianStats.countCommitted($0) }),
             signingKey: signingKey, hmacKey: hmacKey, logger: logger)
         try guardianStats.catchUp(auditDirectory: configuration.auditDirectory, logSeq: await audit.lastSeq, logger: logger)
@@ -149,12 +149,12 @@ public enum Sidecar {
 
 extension AuditLogOptions {
     init(
-        _ config: AuditConfig, fsyncObserver: @escaping @Sendable (Duration) -> Void,
+        _ config: AuditConfig, gzipLevel: Int, fsyncObserver: @escaping @Sendable (Duration) -> Void,
         commitObserver: @escaping @Sendable ([(seq: UInt64, record: AuditRecord)]) -> Void
     ) {
         self.init(
             fsync: FsyncMode(rawValue: config.fsync.rawValue) ?? .batch, rotateBytes: config.rotateBytes,
-            rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval,
+            rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval, gzipLevel: max(1, gzipLevel),
             failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver,
             commitObserver: commitObserver)
     }

@@ -61,8 +61,12 @@ final class TaskPipeline: Sendable {
     func record(_ records: [AuditRecord]) async throws -> [UInt64] {
         do {
             let seqs = try await audit.append(records)
-            // With fail_closed off a failed append drops the records and returns no seqs.
-            guard seqs.count == records.count else { throw AuditDropped() }
+            // With fail_closed off a failed append drops the records and returns no seqs: work goes on unaudited.
+            guard seqs.count == records.count else {
+                metrics.auditWriteErrors.labels().increment()
+                if failClosed { throw AuditDropped() }
+                return []
+            }
             for record in records { metrics.auditRecords.labels(record.type).increment() }
             if let last = seqs.last { durableSeq.max(last, ordering: .relaxed) }
             return seqs

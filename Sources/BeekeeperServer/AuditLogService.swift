@@ -19,7 +19,5 @@ struct AuditLogService: Service {
             logger.error("could not record sidecar.stopped", metadata: ["error": "\(error)"])
         }
         try await audit.close()
-        let lastSeq = await audit.lastSeq
-        logger.info("audit log closed", metadata: ["last_seq": "\(lastSeq)"])
     }
 }

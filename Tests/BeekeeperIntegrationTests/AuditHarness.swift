@@ -64,6 +64,12 @@ enum AuditHarness {
             .sorted()
     }
 
+    /// The first seq a segment's name promises (`audit-0000000000000042.jsonl[.gz]` -> 42).
+    static func firstSeq(of name: String) -> Int? {
+        guard name.hasPrefix("audit-") else { return nil }
+        return Int(name.dropFirst("audit-".count).prefix(16))
+    }
+
     /// The decompressed bytes of a segment file.
     static func segmentBytes(_ path: String) throws -> [UInt8] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -1,5 +1,6 @@
-public import Sodium
+import BeekeeperCore
 import Foundation
+public import Sodium
 
 /// Key files: `NAME.key` holds the 64-byte Ed25519 secret key as hex (mode 0600), `NAME.pub`
 /// the 32-byte public key as hex, the form `auth.keys` takes in the config.
@@ -40,8 +41,12 @@ public enum KeyFile {
         } catch {
             throw Error(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
-        try writeExclusively(secretPath, Hex.encode(pair.secretKeyBytes) + "\n", mode: 0o600)
-        try writeExclusively(publicPath, pair.publicKey.hex + "\n", mode: 0o644)
+        do {
+            try DurableFile.createExclusively(secretPath, with: Array((Hex.encode(pair.secretKeyBytes) + "\n").utf8), mode: 0o600)
+            try DurableFile.createExclusively(publicPath, with: Array((pair.publicKey.hex + "\n").utf8), mode: 0o644)
+        } catch {
+            throw Error(path: error.path, reason: error.message)
+        }
         return (secretPath, publicPath)
     }
 
@@ -58,17 +63,5 @@ public enum KeyFile {
     private static func read(_ path: String) throws(Error) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw Error(path: path, reason: "cannot read file") }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    private static func writeExclusively(_ path: String, _ text: String, mode: mode_t) throws(Error) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            throw Error(path: path, reason: errno == EEXIST ? "already exists; refusing to overwrite a key" : String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
-        _ = fchmod(fd, mode)  // umask must not widen or narrow what we promise
     }
 }

@@ -19,17 +19,8 @@ public enum GuardianStatsStore {
     /// Atomic replace: write `<path>.tmp`, fsync it, rename it over `path`, fsync the directory.
     /// After a crash the file holds either the old or the new snapshot, never a mix.
     public static func save(_ snapshot: GuardianStats.Snapshot, to path: String) throws(GuardianStatsStoreError) {
-        let temporary = path + ".tmp"
-        let bytes = Array(encode(snapshot).utf8)
         do {
-            try DurableFile.writeFile(bytes, to: temporary)
-            try DurableFile.renameFile(temporary, to: path)
-        } catch {
-            _ = unlink(temporary)
-            throw GuardianStatsStoreError(path: error.path, message: error.message)
-        }
-        do {
-            try DurableFile.syncDirectory(of: path)
+            try DurableFile.replace(path, with: Array(encode(snapshot).utf8))
         } catch {
             throw GuardianStatsStoreError(path: error.path, message: error.message)
         }

@@ -51,10 +51,10 @@ actor IdempotencyStore {
             }
         }
         // Compact: rewrite only what is still within retention, atomically.
-        let temporary = journalPath + ".tmp"
-        let content = kept.map { $0 + "\n" }.joined()
-        if FileManager.default.createFile(atPath: temporary, contents: Data(content.utf8)) {
-            _ = rename(temporary, journalPath)
+        do {
+            try DurableFile.replace(journalPath, with: Array(kept.map { $0 + "\n" }.joined().utf8), mode: 0o600)
+        } catch {
+            logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
         }
         journal = FileHandle(forWritingAtPath: journalPath)
         _ = try? journal?.seekToEnd()

@@ -171,12 +171,10 @@ enum SecretFile {
             return bytes
         }
         let bytes = Sodium.randomBytes(byteCount)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SidecarStartupError(description: "\(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let text = Array((Hex.encode(bytes) + "\n").utf8)
-        guard text.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == text.count, fsync(fd) == 0 else {
-            throw SidecarStartupError(description: "\(path): \(String(cString: strerror(errno)))")
+        do {
+            try DurableFile.createExclusively(path, with: Array((Hex.encode(bytes) + "\n").utf8), mode: 0o600)
+        } catch {
+            throw SidecarStartupError(description: error.description)
         }
         return bytes
     }

@@ -6,11 +6,13 @@ import Musl
 import Darwin
 #endif
 
-/// The few POSIX file operations the stats store needs, with errno turned into messages.
-enum DurableFile {
-    struct Failure: Error {
-        var path: String
-        var message: String
+/// Small files that must survive a crash whole (state snapshots, keys, journals): written with
+/// fsync, replaced atomically by rename, the directory fsynced; errno turned into messages.
+public enum DurableFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
 
         init(_ path: String, _ what: String, errno code: Int32 = errno) {
             self.path = path
@@ -18,10 +20,32 @@ enum DurableFile {
         }
     }
 
+    /// Replaces `path` with `bytes` so that a crash leaves either the old or the new file:
+    /// `<path>.tmp` written and fsynced, renamed over `path`, the directory fsynced.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: UInt32 = 0o644) throws(Failure) {
+        let temporary = path + ".tmp"
+        do {
+            try writeFile(bytes, to: temporary, mode: mode)
+            try renameFile(temporary, to: path)
+        } catch {
+            _ = unlink(temporary)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    /// Creates `path` with `bytes`, failing if it exists (keys are never overwritten), fsynced.
+    public static func createExclusively(_ path: String, with bytes: [UInt8], mode: UInt32) throws(Failure) {
+        try writeFile(bytes, to: path, mode: mode, flags: O_EXCL)
+        try syncDirectory(of: path)
+    }
+
     /// Creates or truncates `path`, writes `bytes` and fsyncs before closing.
-    static func writeFile(_ bytes: [UInt8], to path: String) throws(Failure) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(path, "cannot create") }
+    static func writeFile(_ bytes: [UInt8], to path: String, mode: UInt32, flags: Int32 = O_TRUNC) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode_t(mode))
+        guard fd >= 0 else { throw Failure(path, errno == EEXIST ? "already exists; refusing to overwrite it" : "cannot create") }
+        // The umask must neither widen nor narrow the mode promised (0600 for keys).
+        _ = fchmod(fd, mode_t(mode))
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
@@ -62,7 +86,7 @@ enum DurableFile {
     }
 
     /// The whole file, or nil if it does not exist.
-    static func readFile(_ path: String) throws(Failure) -> [UInt8]? {
+    public static func readFile(_ path: String) throws(Failure) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }

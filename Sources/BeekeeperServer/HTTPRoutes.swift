@@ -184,12 +184,18 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             let response = try await next(request, context)
-            requests.labels(context.endpointPath ?? "unmatched", String(response.status.code)).increment()
+            requests.labels(handler(context), String(response.status.code)).increment()
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            requests.labels(context.endpointPath ?? "unmatched", String(status)).increment()
+            requests.labels(handler(context), String(status)).increment()
             throw error
         }
+    }
+
+    /// The route pattern; every path no route matches shares one label.
+    func handler(_ context: Context) -> String {
+        guard let path = context.endpointPath, path != "NotFound" else { return "unmatched" }
+        return path
     }
 }

@@ -67,6 +67,8 @@ public enum Sidecar {
         }
 
         let bees = configuration.bees.map { Bee(configuration: $0, logger: logger) }
+        // Idle bees show 0 in flight rather than no series at all.
+        for bee in configuration.bees { metrics.tasksInFlight.labels(bee.name).set(0) }
         registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, auditDirectory: configuration.auditDirectory)
         let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
         let pipeline = TaskPipeline(

@@ -100,8 +100,24 @@ enum StatsTable {
         return String(format: "%.2fs", seconds)
     }
 
+    /// Control characters in names (a newline in a bee name) would break the layout: show them escaped.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\u{1B}": out.unicodeScalars.append(scalar)  // our own colour escapes
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case let control where control.value < 0x20 || control.value == 0x7F: out += "\\u{\(String(control.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// Columns padded to their widest cell, measured without colour escapes.
     static func table(_ rows: [[String]], header: (String) -> String) -> String {
+        let rows = rows.map { $0.map(printable) }
         func visibleWidth(_ text: String) -> Int {
             var width = 0
             var inEscape = false

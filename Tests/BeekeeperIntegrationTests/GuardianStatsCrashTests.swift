@@ -1,4 +1,5 @@
 import BeekeeperCore
+import Curl
 import Foundation
 import Synchronization
 import Testing
@@ -30,6 +31,7 @@ struct GuardianStatsCrashTests {
         let counts = Mutex(GuardianCounts())
         func approved() { counts.withLock { $0.approved += 1 } }
         func blocked(_ reason: String) { counts.withLock { $0.blocked[reason, default: 0] += 1 } }
+        var total: Int { counts.withLock { $0.total } }
     }
 
     final class StopFlag: Sendable {
@@ -72,13 +74,17 @@ struct GuardianStatsCrashTests {
         }
     }
 
-    /// Runs `clients` concurrent clients; after `duration`, either kill -9 the sidecar or stop them.
+    /// Runs `clients` concurrent clients; `duration` after the first acknowledged decision, either
+    /// kill -9 the sidecar or stop them.
     static func load(_ sidecar: SidecarProcess, seed: UInt64, clients: Int = 6, for duration: Duration, kill: Bool, acknowledged: Acknowledged) async throws {
         let stop = StopFlag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<clients {
                 group.addTask { await client(sidecar, seed: seed &+ UInt64(index) &* 0x9E37_79B9, stop: stop, acknowledged: acknowledged) }
             }
+            let before = acknowledged.total
+            let deadline = ContinuousClock.now + .seconds(30)
+            while acknowledged.total == before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             try await Task.sleep(for: duration)
             if kill { try await sidecar.kill9() }
             stop.stopped.store(true, ordering: .relaxed)
@@ -104,6 +110,7 @@ struct GuardianStatsCrashTests {
             let served = try await sidecar.guardianCountsServed()
             let audited = try sidecar.guardianDecisionsInAudit()
             let acked = acknowledged.counts.withLock { $0 }
+            print("\(context): audit {\(audited)}, metrics {\(served.metrics)}, acknowledged {\(acked)}")
             #expect(served.metrics == audited, "\(context): beekeeper_guardian_decisions_total {\(served.metrics)} != audit log {\(audited)}")
             #expect(served.stats == audited, "\(context): /v1/stats guardian {\(served.stats)} != audit log {\(audited)}")
             #expect(audited.covers(acked), "\(context): acknowledged decisions missing from the audit log: acknowledged {\(acked)}, audit {\(audited)}")

@@ -80,13 +80,22 @@ struct MetricsExpositionTests {
         var openMetricsScrapes = 0
         var sawTasksInFlight = false
         var problems: [String] = []
+        /// Family order of every text scrape: it must not change from one scrape to the next.
+        var familyOrders: [[String]] = []
+
+        var orderProblems: [String] {
+            guard let last = familyOrders.last else { return ["no scrape"] }
+            return familyOrders.compactMap { order in
+                let common = order.filter(last.contains)
+                return common == last.filter(order.contains) ? nil : "family order changed: \(order) vs \(last)"
+            }
+        }
     }
 
     @Test func liveSidecarUnderLoadExposesExactCounts() async throws {
         guard MetricsTools.available() else { return }
         let sidecar = try await SidecarProcess(config: Self.loadConfig)
-        var jobs = Self.jobs(directory: sidecar.directory)
-        jobs.shuffle()
+        let jobs = Self.jobs(directory: sidecar.directory).shuffled()
         let state = LoadState()
 
         // The load: 12 concurrent clients working through the shuffled jobs.
@@ -128,11 +137,13 @@ struct MetricsExpositionTests {
         #expect(blockedReasons.keys.filter { $0.hasPrefix("pattern:") }.count >= 2, "the hostile arguments should hit different patterns: \(blockedReasons)")
 
         // The final exposition, in both formats, against what was sent.
-        let textScrapesBefore = log.textScrapes + log.openMetricsScrapes
+        let scrapesBefore = log.textScrapes + log.openMetricsScrapes
         let text = try await sidecar.scrape()
         #expect(text.status == 200)
         #expect(try MetricsTools.promtoolProblems(text.body) == nil)
         let parsedText = try MetricsTools.parse(text.body, openMetrics: false)
+        log.familyOrders.append(parsedText.families.map(\.name))
+        #expect(log.orderProblems == [], "output order is not stable")
         let openMetrics = try await sidecar.scrape(openMetrics: true)
         #expect(openMetrics.status == 200)
         #expect(openMetrics.header("Content-Type")?.hasPrefix("application/openmetrics-text; version=1.0.0") == true)
@@ -146,9 +157,10 @@ struct MetricsExpositionTests {
                 MetricsSpec.problems(raw: String(decoding: format == "text" ? text.body : openMetrics.body, as: UTF8.self), parsed: parsed, openMetrics: format != "text") == [])
         }
         // Every /metrics request before the last one, counted by handler and code.
-        #expect(parsedText.value("beekeeper_http_requests_total", ["handler": "/metrics", "code": "200"]) == Double(textScrapesBefore))
+        #expect(parsedText.value("beekeeper_http_requests_total", ["handler": "/metrics", "code": "200"]) == Double(scrapesBefore))
         #expect(try GuardianCounts(stats: stats) == GuardianCounts(metrics: parsedText))
         // /v1/stats tells the same window story as the gauges.
+        #expect(stats["windows"]?.arrayValue?.count == 4)
         for window in stats["windows"]?.arrayValue ?? [] {
             let labels = ["bee": window["bee"]?.stringValue ?? "", "funcname": window["funcname"]?.stringValue ?? ""]
             let executed = jobs.filter { $0.bee == labels["bee"] && $0.funcname == labels["funcname"] && $0.outcome != "blocked" }.count
@@ -168,6 +180,7 @@ struct MetricsExpositionTests {
         do {
             let parsed = try MetricsTools.parse(scrape.body, openMetrics: false)
             if (parsed.value("beekeeper_tasks_in_flight", ["bee": "tester"]) ?? 0) > 0 { log.sawTasksInFlight = true }
+            log.familyOrders.append(parsed.families.map(\.name))
             log.problems += MetricsSpec.histogramProblems(parsed, family: "beekeeper_task_duration_seconds")
             log.problems += MetricsSpec.problems(raw: String(decoding: scrape.body, as: UTF8.self), parsed: parsed, openMetrics: false)
                 .filter { !$0.contains("is missing") }  // before the first task some families have no series yet
@@ -269,10 +282,40 @@ struct MetricsExpositionTests {
         let started = parsed.value("process_start_time_seconds") ?? 0
         #expect(started > now - 3600 && started <= now + 1, "\(format): process_start_time_seconds \(started)")
         #expect((parsed.value("process_cpu_seconds_total") ?? 0) > 0, "\(format): process_cpu_seconds_total")
-        #expect((parsed.value("process_resident_memory_bytes") ?? 0) > 1 << 20, "\(format): process_resident_memory_bytes")
+        #expect((parsed.value("process_resident_memory_bytes") ?? 0) > 1_048_576, "\(format): process_resident_memory_bytes")
         #expect((parsed.value("process_open_fds") ?? 0) > 2, "\(format): process_open_fds")
         let build = parsed.samples("beekeeper_build_info")
         #expect(build.count == 1 && build.first?.value == 1 && build.first?.labels["version"]?.isEmpty == false, "\(format): build_info \(build)")
+    }
+
+    // MARK: Content negotiation
+
+    /// The Accept headers real scrapers send: Prometheus 2 and 3 prefer OpenMetrics; plain clients get 0.0.4.
+    @Test(arguments: [
+        ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", true),
+        ("application/openmetrics-text;version=1.0.0;escaping=allow-utf-8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.1", true),
+        ("text/plain;version=0.0.4;q=1,*/*;q=0.1", false),
+        ("*/*", false),
+        ("application/json", false),
+    ])
+    func acceptHeaderPicksTheFormat(accept: String, openMetrics: Bool) async throws {
+        guard MetricsTools.available() else { return }
+        let sidecar = try await SidecarProcess()
+        #expect(try await sidecar.submit(["funcname": "echo"]).status == 200)
+        let scrape = try await sidecar.get("/metrics", headers: [("Accept", accept)])
+        #expect(scrape.status == 200)
+        let contentType = scrape.header("Content-Type") ?? ""
+        let body = String(decoding: scrape.body, as: UTF8.self)
+        if openMetrics {
+            #expect(contentType.hasPrefix("application/openmetrics-text; version=1.0.0"), "\(accept) -> \(contentType)")
+            #expect(body.hasSuffix("\n# EOF\n"))
+        } else {
+            #expect(contentType.hasPrefix("text/plain; version=0.0.4"), "\(accept) -> \(contentType)")
+            #expect(!body.contains("# EOF"))
+            #expect(try MetricsTools.promtoolProblems(scrape.body) == nil)
+        }
+        let parsed = try MetricsTools.parse(scrape.body, openMetrics: openMetrics)
+        #expect(parsed.value("beekeeper_tasks_total", ["bee": "tester", "funcname": "echo", "outcome": "succeeded"]) == 1)
     }
 
     // MARK: Hostile names

@@ -57,7 +57,7 @@ enum MetricsTools {
         let inputPath = scratch + "/stdin"
         let errorPath = scratch + "/stderr"
         try Data(stdin).write(to: URL(fileURLWithPath: inputPath))
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

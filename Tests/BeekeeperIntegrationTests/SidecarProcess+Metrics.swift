@@ -48,7 +48,10 @@ struct GuardianCounts: Equatable, CustomStringConvertible {
         for record in blockedRecords { blocked[record["reason"]?.stringValue ?? "(no reason)", default: 0] += 1 }
     }
 
-    init() {}
+    init(approved: Int = 0, blocked: [String: Int] = [:]) {
+        self.approved = approved
+        self.blocked = blocked
+    }
 }
 
 extension SidecarProcess {
@@ -72,7 +75,7 @@ extension SidecarProcess {
         cli.currentDirectoryURL = URL(fileURLWithPath: directory)
         cli.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") && $0.key != "NO_COLOR" }.merging(environment) { $1 }
         let errorPath = directory + "/cli-stderr-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         defer { try? errors.close() }

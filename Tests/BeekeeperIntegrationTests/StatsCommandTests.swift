@@ -1,4 +1,5 @@
 import BeekeeperCore
+import Curl
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ struct StatsCommandTests {
     static func tokenConfig(keyHex: String, dataDir: String) -> String {
         let directory = (dataDir as NSString).deletingLastPathComponent
         let tokenFile = directory + "/metrics.token"
-        FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
         return SidecarProcess.standardConfig(
             keyHex: keyHex, dataDir: dataDir,
             extra: """

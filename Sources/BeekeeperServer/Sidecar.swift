@@ -92,6 +92,7 @@ public enum Sidecar {
             },
             logger: logger)
 
+        for bee in bees { await bee.start() }
         try await pipeline.record([
             AuditRecord(type: "sidecar.started", fields: [
                 .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),

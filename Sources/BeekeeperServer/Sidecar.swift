@@ -93,12 +93,18 @@ public enum Sidecar {
             logger: logger)
 
         for bee in bees { await bee.start() }
-        try await pipeline.record([
-            AuditRecord(type: "sidecar.started", fields: [
-                .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),
-                .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
-                .init("bees", .array(configuration.bees.map { .string($0.name) })),
-            ])
+        let started = AuditRecord(type: "sidecar.started", fields: [
+            .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),
+            .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
+            .init("bees", .array(configuration.bees.map { .string($0.name) })),
+        ])
+        do {
+            try await pipeline.record([started])
+        } catch {
+            // Workers are separate processes: never leave them behind when start-up fails.
+            for bee in bees { await bee.shutdown() }
+            throw error
+        }
         ])
 
         // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then audit.

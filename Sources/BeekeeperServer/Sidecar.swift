@@ -105,7 +105,6 @@ public enum Sidecar {
             for bee in bees { await bee.shutdown() }
             throw error
         }
-        ])
 
         // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then audit.
         let group = ServiceGroup(

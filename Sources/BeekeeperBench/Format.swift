@@ -33,8 +33,8 @@ enum Format {
     }
 
     static func bytes(_ count: Double) -> String {
-        if count >= 1 << 20 { return number(count / Double(1 << 20)) + " MiB" }
-        if count >= 1 << 10 { return number(count / Double(1 << 10)) + " KiB" }
+        if count >= Double(1 << 20) { return number(count / Double(1 << 20)) + " MiB" }
+        if count >= Double(1 << 10) { return number(count / Double(1 << 10)) + " KiB" }
         return number(count) + " B"
     }
 

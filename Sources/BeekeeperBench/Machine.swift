@@ -74,19 +74,14 @@ enum Machine {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Bytes handed out by malloc and not yet freed (glibc's main arena: call from the main thread).
-    static var heapBytesInUse: Int {
-        #if canImport(Glibc)
-        Int(mallinfo2().uordblks)
-        #else
-        0
-        #endif
-    }
-
-    /// Returns freed heap memory to the system so a later RSS delta measures what was allocated since.
+    /// Returns freed heap memory to the system (glibc's `malloc_trim`, looked up at run time since
+    /// the Glibc module does not import malloc.h), so a later RSS delta counts what was allocated since.
     static func trimHeap() {
         #if canImport(Glibc)
-        malloc_trim(0)
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
         #endif
     }
 

@@ -8,7 +8,7 @@ struct Summary {
     }
 
     init(_ values: [UInt64]) {
-        self.init(values.map(Double.init))
+        self.init(values.map { Double($0) })
     }
 
     var count: Int { sorted.count }

@@ -2,6 +2,8 @@
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Synchronization
 
@@ -19,17 +21,30 @@ enum Threads {
         var threads: [pthread_t] = []
         for index in 0..<count {
             let start = Unmanaged.passRetained(Start { ready.arriveAndWait(); body(index) }).toOpaque()
-            var thread = pthread_t()
+            #if canImport(Darwin)
+            var created: pthread_t?
+            #else
+            var created = pthread_t()
+            #endif
             let result = pthread_create(
-                &thread, nil,
+                &created, nil,
                 { argument in
-                    Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue().body()
+                    Threads.begin(argument)
                     return nil
                 }, start)
             precondition(result == 0, "pthread_create failed: \(result)")
-            threads.append(thread)
+            #if canImport(Darwin)
+            threads.append(created!)
+            #else
+            threads.append(created)
+            #endif
         }
         for thread in threads { pthread_join(thread, nil) }
+    }
+
+    /// The new thread's entry (the start argument is optional on Linux, not on Darwin).
+    private static func begin(_ argument: UnsafeMutableRawPointer?) {
+        Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue().body()
     }
 }
 

@@ -34,23 +34,36 @@ extension JSONValue {
     }
 
     /// Writes `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+    /// Runs that need no escaping (nearly all text) are appended whole, not scalar by scalar.
     public static func writeString(_ text: String, to output: inout String) {
         output += "\""
-        for scalar in text.unicodeScalars {
+        let scalars = text.unicodeScalars
+        var runStart = scalars.startIndex
+        var index = runStart
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let escape: String?
             switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\u{08}": escape = "\\b"
+            case "\u{0C}": escape = "\\f"
             case let control where control.value < 0x20 || control.value == 0x2028 || control.value == 0x2029:
                 let hex = String(control.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: escape = nil
             }
+            if let escape {
+                output.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+                output += escape
+                runStart = scalars.index(after: index)
+            }
+            index = scalars.index(after: index)
         }
+        output.unicodeScalars.append(contentsOf: scalars[runStart..<scalars.endIndex])
         output += "\""
     }
 

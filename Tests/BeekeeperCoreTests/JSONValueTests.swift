@@ -37,4 +37,15 @@ import Testing
         #expect(value.value(atPath: "args.1") == nil)
         #expect(value.setting("k", to: 3).serialized() == #"{"args":[{"data":{"object":{"metadata":{"tier":"gold"}}}}],"k":3}"#)
     }
+
+    @Test func escapingRoundTripsEveryAwkwardCharacter() throws {
+        let text = "plain \"quoted\" back\\slash\ttab\u{08}\u{0C}\r\n\u{00}\u{1F}\u{2028}\u{2029} é 😀 end"
+        var out = ""
+        JSONValue.writeString(text, to: &out)
+        #expect(out == #""plain \"quoted\" back\\slash\ttab\b\f\r\n\u0000\u001f\u2028\u2029 é 😀 end""#)
+        #expect(try JSONValue.parse(out) == .string(text))
+        var empty = ""
+        JSONValue.writeString("", to: &empty)
+        #expect(empty == #""""#)
+    }
 }

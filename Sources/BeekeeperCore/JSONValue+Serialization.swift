@@ -33,37 +33,53 @@ extension JSONValue {
         }
     }
 
-    /// Writes `text` as a JSON string literal: quotes, backslashes and control characters escaped.
-    /// Runs that need no escaping (nearly all text) are appended whole, not scalar by scalar.
+    /// Writes `text` as a JSON string literal: quotes, backslashes and control characters escaped
+    /// (and U+2028/U+2029, which break JavaScript). Works on UTF-8 bytes and appends the runs that
+    /// need no escaping (nearly all text) whole: this runs for every audit line.
     public static func writeString(_ text: String, to output: inout String) {
         output += "\""
-        let scalars = text.unicodeScalars
-        var runStart = scalars.startIndex
+        let utf8 = text.utf8
+        var runStart = utf8.startIndex
         var index = runStart
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            var width = 1
             let escape: String?
-            switch scalar {
-            case "\"": escape = "\\\""
-            case "\\": escape = "\\\\"
-            case "\n": escape = "\\n"
-            case "\r": escape = "\\r"
-            case "\t": escape = "\\t"
-            case "\u{08}": escape = "\\b"
-            case "\u{0C}": escape = "\\f"
-            case let control where control.value < 0x20 || control.value == 0x2028 || control.value == 0x2029:
-                let hex = String(control.value, radix: 16)
+            switch byte {
+            case 0x22: escape = "\\\""
+            case 0x5C: escape = "\\\\"
+            case 0x0A: escape = "\\n"
+            case 0x0D: escape = "\\r"
+            case 0x09: escape = "\\t"
+            case 0x08: escape = "\\b"
+            case 0x0C: escape = "\\f"
+            case 0x00..<0x20:
+                let hex = String(byte, radix: 16)
                 escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case 0xE2:
+                // U+2028 is E2 80 A8, U+2029 is E2 80 A9.
+                let second = utf8.index(after: index)
+                if second < utf8.endIndex, utf8[second] == 0x80 {
+                    let third = utf8.index(after: second)
+                    if third < utf8.endIndex, utf8[third] == 0xA8 || utf8[third] == 0xA9 {
+                        escape = utf8[third] == 0xA8 ? "\\u2028" : "\\u2029"
+                        width = 3
+                        break
+                    }
+                }
+                escape = nil
             default: escape = nil
             }
             if let escape {
-                output.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+                output += text[runStart..<index]
                 output += escape
-                runStart = scalars.index(after: index)
+                index = utf8.index(index, offsetBy: width)
+                runStart = index
+            } else {
+                index = utf8.index(after: index)
             }
-            index = scalars.index(after: index)
         }
-        output.unicodeScalars.append(contentsOf: scalars[runStart..<scalars.endIndex])
+        output += text[runStart..<utf8.endIndex]
         output += "\""
     }
 

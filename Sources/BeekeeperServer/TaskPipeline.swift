@@ -17,6 +17,18 @@ final class TaskPipeline: Sendable {
         var status: Int
         var body: JSONValue
         var headers: [(String, String)] = []
+        var idempotency: IdempotencyEffect = .store
+    }
+
+    /// What an answer means for its task id.
+    enum IdempotencyEffect: Sendable {
+        /// The outcome is final: replay it for 24 h.
+        case store
+        /// Nothing ran (queue full, audit unavailable before the bee started): the id may be retried.
+        case release
+        /// The bee ran but its outcome is not recorded yet: the claim stays (duplicates get 409)
+        /// until a background retry records it and stores the outcome.
+        case keep
     }
 
     let audit: AuditLog
@@ -77,15 +89,17 @@ final class TaskPipeline: Sendable {
         }
     }
 
+    /// Details (paths, errno) go to the log and /readyz, not to callers who may be unauthenticated.
     func auditUnavailable(_ error: any Error) -> APIError {
-        .unavailable(code: "audit_unavailable", "the audit log cannot record this request: \(error)", retryAfter: 5)
+        logger.error("audit log cannot record a request", metadata: ["error": "\(error)"])
+        return .unavailable(code: "audit_unavailable", "the audit log cannot record this request; retry later", retryAfter: 5)
     }
 
     /// Refuses new work while the audit log cannot write, when `audit.fail_closed` is set.
     func ensureAuditWritable() async throws(APIError) {
         guard failClosed else { return }
-        if case .failing(let reason) = await audit.health {
-            throw .unavailable(code: "audit_unavailable", "audit log is not writable: \(reason)", retryAfter: 5)
+        if case .failing = await audit.health {
+            throw .unavailable(code: "audit_unavailable", "the audit log is not writable; see /readyz", retryAfter: 5)
         }
     }
 
@@ -143,7 +157,7 @@ final class TaskPipeline: Sendable {
             break
         case .running:
             _ = try? await record([AuditRecord(type: "task.duplicate", fields: taskFields(id: id, funcname: request.funcname) + [.init("state", "running"), .init("actor", .string(actor))])])
-            return answer(APIError(status: 409, code: "task_running", message: "task \(id) is still running"))
+            return answer(APIError(status: 409, code: "task_running", message: "task \(id) is still running or its outcome is still being recorded"))
         case .finished(let stored):
             do {
                 try await record([AuditRecord(type: "task.duplicate", fields: taskFields(id: id, funcname: request.funcname) + [.init("state", "finished"), .init("actor", .string(actor))])])
@@ -154,10 +168,10 @@ final class TaskPipeline: Sendable {
         }
 
         let answer = await execute(request, id: id, body: body, actor: actor)
-        if answer.status == 503 {
-            await idempotency.release(id)
-        } else {
-            await idempotency.finish(id, response: .init(status: answer.status, body: answer.body))
+        switch answer.idempotency {
+        case .store: await idempotency.finish(id, response: .init(status: answer.status, body: answer.body))
+        case .release: await idempotency.release(id)
+        case .keep: break
         }
         return answer
     }
@@ -243,29 +257,55 @@ final class TaskPipeline: Sendable {
                 "error": ["code": "timed_out", "message": .string("the bee did not answer within its timeout")], "duration_ms": elapsed.millisecondsJSON,
             ])
         }
-        // The bee has run: try hard to record it before answering, since the answer must not precede the record.
+        let observe: @Sendable () -> Void = { [metrics] in
+            metrics.tasks.labels(bee, funcname, label).increment()
+            metrics.taskDuration.labels(bee, funcname).observe(duration.seconds)
+            metrics.windows.record(bee: bee, funcname: funcname, seconds: duration.seconds, success: label == "succeeded")
+        }
+        // The bee has run, and the answer must not precede its record: retry a little while the client waits.
         var lastError: (any Error)? = nil
-        for attempt in 0..<10 {
+        for attempt in 0..<5 {
             do {
                 try await self.record([record])
-                lastError = nil
-                break
+                observe()
+                return result
             } catch {
                 lastError = error
-                try? await Task.sleep(for: .milliseconds(100 << min(attempt, 5)))
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
             }
         }
-        if let lastError { return answer(auditUnavailable(lastError)) }
-        metrics.tasks.labels(bee, funcname, label).increment()
-        metrics.taskDuration.labels(bee, funcname).observe(duration.seconds)
-        metrics.windows.record(bee: bee, funcname: funcname, seconds: duration.seconds, success: label == "succeeded")
-        return result
+        // Still not durable: answer 503 but keep the id claimed, so a retry cannot run the bee again;
+        // keep trying in the background and store the real outcome for replay once it is recorded.
+        Task { [self] in
+            var delay = Duration.seconds(1)
+            while true {
+                do {
+                    try await self.record([record])
+                    break
+                } catch AuditError.closed {
+                    self.logger.error(
+                        "audit log closed before this outcome could be recorded",
+                        metadata: ["task_id": "\(id)", "outcome": "\(label)"])
+                    return
+                } catch {
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+            observe()
+            await self.idempotency.finish(id, response: .init(status: result.status, body: result.body))
+            self.logger.notice("late outcome recorded", metadata: ["task_id": "\(id)", "outcome": "\(label)"])
+        }
+        var pending = answer(auditUnavailable(lastError ?? AuditDropped()))
+        pending.idempotency = .keep
+        return pending
     }
 
+    /// An error answer. Errors come before a bee runs, so they never become the task's stored outcome.
     func answer(_ error: APIError) -> Answer {
         var headers: [(String, String)] = []
         if let retry = error.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
-        return Answer(status: error.status, body: error.body, headers: headers)
+        return Answer(status: error.status, body: error.body, headers: headers, idempotency: .release)
     }
 }
 

@@ -7,9 +7,9 @@ import Testing
 /// before the kill is still there. These tests kill the real binary under load.
 @Suite(.serialized, .timeLimit(.minutes(6)))
 struct AuditCrashTests {
-    static func start(fsync: String) async throws -> SidecarProcess {
+    static func start(fsync: String, audit: [String] = []) async throws -> SidecarProcess {
         try await SidecarProcess(config: { keyHex, dataDir in
-            AuditHarness.config(keyHex: keyHex, dataDir: dataDir, audit: ["fsync: \(fsync)"])
+            AuditHarness.config(keyHex: keyHex, dataDir: dataDir, audit: ["fsync: \(fsync)"] + audit)
         })
     }
 
@@ -49,7 +49,7 @@ struct AuditCrashTests {
         process.currentDirectoryURL = URL(fileURLWithPath: sidecar.directory)
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
         let logPath = sidecar.directory + "/startup-kill-\(index).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
@@ -75,19 +75,35 @@ struct AuditCrashTests {
     }
 
     @Test func killNineUnderLoadLosesNothingAcknowledged() async throws {
+        try await Self.crashLoop(name: "crash loop", rounds: 25, audit: [])
+    }
+
+    /// The same with 4 KiB segments: kills also land in rotation and in background compression
+    /// (a sealed plain segment awaiting gzip, a half-written `.gz.tmp`, a fresh empty live segment).
+    @Test func killNineDuringRotationAndCompressionLosesNothing() async throws {
+        try await Self.crashLoop(name: "rotation crash loop", rounds: 15, audit: ["rotate_bytes: 4KiB"])
+    }
+
+    /// Rounds of: load from 6 clients, kill -9 at a seeded random moment, sometimes a kill
+    /// during the next start-up, restart. Then a clean shutdown and every check on the result.
+    static func crashLoop(name: String, rounds: Int, audit: [String]) async throws {
         let seed = ProcessInfo.processInfo.environment["BEEKEEPER_CRASH_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
-        print("AuditCrashTests: crash schedule seed \(seed) (replay with BEEKEEPER_CRASH_SEED=\(seed))")
+        print("AuditCrashTests \(name): crash schedule seed \(seed) (replay with BEEKEEPER_CRASH_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
-        let context = "seed \(seed)"
+        let context = "\(name), seed \(seed)"
         let acknowledged = AcknowledgedTasks()
-        let rounds = 12
-        var sidecar = try await Self.start(fsync: "batch")
+        var sidecar = try await Self.start(fsync: "batch", audit: audit)
         // The pid of every sidecar that reached `listening`: each must have written sidecar.started.
         var servingPIDs = [sidecar.process.processIdentifier]
         var startupKills = 0
         for round in 0..<rounds {
             let delay = Duration.milliseconds(Int.random(in: 30...1500, using: &random))
             try await Self.loadAndKill(sidecar, clients: 6, delay: delay, prefix: "r\(round)", acknowledged: acknowledged)
+            // Before any recovery: every acknowledged task's terminal record is already on disk.
+            let onDisk = try AuditHarness.recordsAfterCrash(sidecar.auditDir)
+            let succeeded = Set(onDisk.filter { $0["type"] == "task.succeeded" }.compactMap { $0["task_id"]?.stringValue })
+            let missing = acknowledged.ids.subtracting(succeeded)
+            #expect(missing.isEmpty, "\(context), round \(round) (kill after \(delay)): acknowledged but not on disk: \(missing.sorted().prefix(5))")
             // Every third round on average, a start-up is killed too (recovery may be under way).
             if Int.random(in: 0..<3, using: &random) == 0 {
                 try await Self.killDuringStartup(of: sidecar, after: .milliseconds(Int.random(in: 0...400, using: &random)), index: round)
@@ -102,7 +118,7 @@ struct AuditCrashTests {
         #expect(try await sidecar.terminate() == 0, "\(context)")
 
         let ids = acknowledged.ids
-        print("AuditCrashTests: \(rounds) kills under load, \(startupKills) kills during start-up, \(ids.count) tasks acknowledged")
+        print("AuditCrashTests \(name): \(rounds) kills under load, \(startupKills) kills during start-up, \(ids.count) tasks acknowledged")
         #expect(ids.count >= 50, "\(context): too little load to prove anything (\(ids.count) acknowledged)")
         #expect(acknowledged.otherStatuses.isEmpty, "\(context): answers other than 200 under load: \(acknowledged.otherStatuses)")
         let records = try Self.expectIntactLog(sidecar, acknowledged: ids.union(["after-crashes"]), context: context)
@@ -115,7 +131,11 @@ struct AuditCrashTests {
         // A start-up killed early may or may not have written its own.
         #expect(started.count >= servingPIDs.count && started.count <= servingPIDs.count + startupKills, "\(context): \(started.count) sidecar.started records")
         let recovered = records.filter { $0["type"] == "audit.recovered" }
-        print("AuditCrashTests: \(recovered.count) audit.recovered records")
+        let segments = try AuditHarness.segmentNames(sidecar.auditDir)
+        print("AuditCrashTests \(name): \(recovered.count) audit.recovered records, \(segments.count) segments")
+        if audit.contains(where: { $0.hasPrefix("rotate_bytes") }) {
+            #expect(segments.filter { $0.hasSuffix(".jsonl.gz") }.count >= 2, "\(context): no rotation happened: \(segments)")
+        }
         for record in recovered {
             #expect((record["bytes_removed"]?.intValue ?? 0) > 0, "\(context): \(record.serialized())")
         }
@@ -133,7 +153,8 @@ struct AuditCrashTests {
         let livePath = first.auditDir + "/" + liveName
         let intact = try AuditHarness.segmentBytes(livePath)
         let intactLines = AuditHarness.lines(intact)
-        let lastSeq = try #require(try JSONValue.parse(try #require(intactLines.last))["seq"]?.intValue)
+        let lastLine = try #require(intactLines.last)
+        let lastSeq = try #require(try JSONValue.parse(lastLine)["seq"]?.intValue)
         // Half a record, as a write cut short by a crash would leave it.
         let torn = Array(#"{"seq":\#(lastSeq + 1),"ts":"2026-11-22T10:00:00.000000Z","type":"task.received","task_id":"half-wri"#.utf8)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: livePath))
@@ -164,6 +185,51 @@ struct AuditCrashTests {
         // Everything before the cut is untouched.
         #expect(Array(try AuditHarness.segmentBytes(livePath).prefix(intact.count)) == intact)
         #expect(records.filter { $0["type"] == "sidecar.started" }.count == 2)
+    }
+
+    /// "kill -9 at any moment" includes the moment between start-up cutting a torn tail and
+    /// writing the `audit.recovered` record that reports it. Known server bug: the cut is done
+    /// and durable first, so a kill in between leaves no record of it, and the next start finds
+    /// nothing to report (only the `.torn-<offset>` copy remains, which a later cut at the same
+    /// offset overwrites).
+    @Test func killBetweenCutAndRecordStillLeavesAnAuditRecovered() async throws {
+        let first = try await Self.start(fsync: "batch")
+        #expect(try await first.submit(["id": "before-cut", "funcname": "echo"]).status == 200)
+        try await first.kill9()
+        let liveName = try #require(try AuditHarness.segmentNames(first.auditDir).last)
+        let livePath = first.auditDir + "/" + liveName
+        let intactSize = try AuditHarness.segmentBytes(livePath).count
+        let torn = Array(#"{"seq":999,"ts":"2026-11-22T10:00:00.000000Z","type":"task.fin"#.utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: livePath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(torn))
+        try handle.close()
+
+        // Start, and kill the moment the live segment has been cut back.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SidecarProcess.binary)
+        process.arguments = ["serve", "--config", AuditHarness.configPath(first)]
+        process.currentDirectoryURL = URL(fileURLWithPath: first.directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var info = stat()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning, ContinuousClock.now < deadline {
+            if stat(livePath, &info) == 0, Int(info.st_size) <= intactSize { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(Int(((try? FileManager.default.attributesOfItem(atPath: livePath)[.size]) as? NSNumber)?.intValue ?? -1) >= intactSize)
+
+        let second = try await SidecarProcess(restarting: first)
+        #expect(try await second.terminate() == 0)
+        let records = try Self.expectIntactLog(second, acknowledged: ["before-cut"], context: "kill between cut and record")
+        let recovered = records.filter { $0["type"] == "audit.recovered" }
+        withKnownIssue("server bug: a kill between the cut and its audit.recovered record loses the record (see report)", isIntermittent: true) {
+            #expect(recovered.count == 1, "the cut of \(torn.count) bytes left no audit.recovered record")
+            #expect(recovered.first?["bytes_removed"]?.intValue == torn.count)
+        }
     }
 
     /// For a process crash even `none` loses nothing acknowledged: the page cache survives.

@@ -54,14 +54,15 @@ struct AuditDiskFullTests {
         }
     }
 
-    @Test func fullDiskRefusesWorkThenRecoversByItself() async throws {
+    /// Runs `body` with a sidecar whose data directory is on a fresh 3 MiB tmpfs; the sidecar
+    /// is killed and the tmpfs unmounted afterwards, whatever happened.
+    func withSmallDisk(_ body: (SmallFilesystem, SidecarProcess, _ auditDir: String) async throws -> Void) async throws {
         guard let filesystem = try SmallFilesystem.mount(size: "3m") else {
             #expect(!Requirements.isCI, "mounting a tmpfs is required in CI (run as root)")
             return
         }
         defer { filesystem.unmount() }
         let dataDir = filesystem.path + "/data"
-        let auditDir = dataDir + "/audit"
         let sidecar = try await SidecarProcess(config: { keyHex, _ in
             AuditHarness.config(keyHex: keyHex, dataDir: dataDir, audit: ["fsync: batch", "fail_closed: true"])
         })
@@ -72,32 +73,44 @@ struct AuditDiskFullTests {
                 sidecar.process.waitUntilExit()
             }
         }
+        try await body(filesystem, sidecar, dataDir + "/audit")
+    }
+
+    @Test func fullDiskRefusesWorkThenRecoversByItself() async throws {
+        try await withSmallDisk { filesystem, sidecar, auditDir in
+            try await refuseThenRecover(filesystem, sidecar, auditDir)
+        }
+    }
+
+    func refuseThenRecover(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String) async throws {
         #expect(try await sidecar.submit(["id": "before-full", "funcname": "echo"]).status == 200)
         #expect(try await sidecar.get("/readyz").status == 200)
 
         let filler = filesystem.path + "/filler"
         #expect(filesystem.fill(filler) == ENOSPC)
 
-        // The last partly used page of the live segment may still take a record or two; the
-        // first write that needs a new page fails, and from then on work is refused.
-        var refused: SidecarProcess.TaskAnswer? = nil
-        var refusedID = ""
-        var answers: [String] = []
-        for index in 0..<40 {
-            let id = "full-\(index)"
-            let clock = ContinuousClock()
-            let started = clock.now
-            let answer = try await sidecar.submit(["id": .string(id), "funcname": "echo"])
-            answers.append("\(id): \(answer.status) in \(clock.now - started)")
-            if answer.status != 200 {
-                refused = answer
-                refusedID = id
-                break
-            }
+        // tmpfs hands out whole pages: the live segment's last, partly used page still takes
+        // bytes. Fill it with auth.denied records (~270 bytes each) until less room is left than
+        // a task's first write (task.received + task.approved with a 200-byte id, ~900 bytes),
+        // so that exactly that write is the one that fails (not a later one, after the bee ran).
+        let livePath = auditDir + "/" + (try #require(try AuditHarness.segmentNames(auditDir).last))
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        func room() throws -> Int {
+            let size = (try FileManager.default.attributesOfItem(atPath: livePath)[.size] as? NSNumber)?.intValue ?? 0
+            return size % pageSize == 0 ? 0 : pageSize - size % pageSize
         }
-        print("AuditDiskFullTests: \(answers)")
-        let answer = try #require(refused, "the sidecar never refused work on a full disk: \(answers)")
-        #expect(answer.status == 503, "\(answers) \(answer.body.serialized())")
+        let unsigned: JSONValue = ["funcname": "echo"]
+        var denials = 0
+        while try room() >= 800, denials < 30 {
+            let denied = try await sidecar.post("/v1/tasks", body: unsigned.bytes, headers: [("Content-Type", "application/json")])
+            #expect(denied.status == 401, "an auth.denied record that fits was refused")
+            denials += 1
+        }
+        #expect(try room() < 800)
+
+        let refusedID = "full-" + String(repeating: "f", count: 195)
+        let answer = try await sidecar.submit(["id": .string(refusedID), "funcname": "echo"])
+        #expect(answer.status == 503, "\(answer.body.serialized())")
         #expect(answer.body.value(atPath: "error.code") == "audit_unavailable", "\(answer.body.serialized())")
         #expect(Int(answer.response.header("Retry-After") ?? "") ?? 0 >= 1)
 
@@ -146,5 +159,87 @@ struct AuditDiskFullTests {
         #expect(refusedRecords.filter { $0["type"] == "task.succeeded" }.count == 1)
         #expect(records.contains { $0["task_id"] == "after-full" && $0["type"] == "task.succeeded" })
         #expect(!records.contains { $0["task_id"] == "full-again" })
+    }
+
+    static func writeErrors(_ sidecar: SidecarProcess) async throws -> Int {
+        let text = String(decoding: try await sidecar.get("/metrics").body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("beekeeper_audit_write_errors_total ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? -1
+    }
+
+    /// Fills the disk while `id` runs (its first records already written), then makes sure the
+    /// live segment's last page has no room for its terminal record either: unsigned requests
+    /// are audited as auth.denied until one cannot be written (503). A 200-byte id makes the
+    /// terminal record longer than an auth.denied one.
+    func startTaskThenFillDisk(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String, id: String, seconds: Int) async throws -> Task<SidecarProcess.TaskAnswer, any Error> {
+        let running = Task { try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": .number(seconds)]]) }
+        let started = await AuditHarness.poll(timeout: .seconds(10)) {
+            ((try? AuditHarness.records(auditDir)) ?? []).contains { $0["task_id"]?.stringValue == id && $0["type"] == "task.started" }
+        }
+        #expect(started, "the task never started")
+        #expect(filesystem.fill(filesystem.path + "/filler") == ENOSPC)
+        let unsigned: JSONValue = ["funcname": "echo"]
+        var refused = false
+        for _ in 0..<100 where !refused {
+            let answer = try await sidecar.post("/v1/tasks", body: unsigned.bytes, headers: [("Content-Type", "application/json")])
+            refused = answer.status == 503
+        }
+        #expect(refused, "auth.denied records kept fitting on a full disk")
+        return running
+    }
+
+    /// The disk fills while a task runs: its terminal record is retried until space is back and
+    /// only then is the task answered, so nothing is answered early and nothing is lost.
+    @Test func terminalRecordWaitsForSpaceWhileTheTaskRuns() async throws {
+        try await withSmallDisk { filesystem, sidecar, auditDir in
+            let id = "bridge-" + String(repeating: "b", count: 193)
+            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id, seconds: 2)
+            // Wait until the terminal record has failed at least once, then free space.
+            let errorsBefore = try await Self.writeErrors(sidecar)
+            let failedOnce = try await AuditHarness.poll(timeout: .seconds(10)) { try await Self.writeErrors(sidecar) > errorsBefore }
+            #expect(failedOnce, "the terminal record never failed to write")
+            try FileManager.default.removeItem(atPath: filesystem.path + "/filler")
+            let answer = try await running.value
+            #expect(answer.status == 200, "\(answer.body.serialized())")
+            #expect(try await sidecar.terminate() == 0)
+            let records = try AuditHarness.records(auditDir).filter { $0["task_id"]?.stringValue == id }
+            #expect(records.compactMap { $0["type"]?.stringValue } == ["task.received", "task.approved", "task.started", "task.succeeded"])
+            let verify = try AuditHarness.cli(sidecar, ["audit", "verify"])
+            #expect(verify.status == 0, "\(verify.output)")
+        }
+    }
+
+    /// The disk stays full past the terminal record's retries: the bee has run, the client gets
+    /// 503 audit_unavailable. Known server bug (TaskPipeline.submit releases the id's claim on
+    /// every 503, and the outcome is never recorded): a retry with the same id runs the bee a
+    /// second time, and the first run has no terminal record at all.
+    @Test func taskThatRanIsNotRunAgainWhenItsAnswerWasRefused() async throws {
+        try await withSmallDisk { filesystem, sidecar, auditDir in
+            let id = "ran-" + String(repeating: "r", count: 196)
+            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id, seconds: 2)
+            let answer = try await running.value
+            #expect(answer.status == 503, "\(answer.body.serialized())")
+            #expect(answer.body.value(atPath: "error.code") == "audit_unavailable")
+            #expect(answer.response.header("Retry-After") != nil)
+            try FileManager.default.removeItem(atPath: filesystem.path + "/filler")
+            let ready = try await AuditHarness.poll(timeout: .seconds(15)) { try await sidecar.get("/readyz").status == 200 }
+            #expect(ready)
+            // The client does what Retry-After tells it: the same id again.
+            // While the late record is pending the id stays claimed (409); then the stored outcome is replayed.
+            var retry = try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 1]])
+            let deadline = ContinuousClock.now + .seconds(60)
+            while retry.status == 409, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+                retry = try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 1]])
+            }
+            #expect(retry.status == 200, "\(retry.body.serialized())")
+            #expect(retry.response.header("Idempotent-Replay") == "true")
+            #expect(retry.body["outcome"] == "succeeded")
+            #expect(try await sidecar.terminate() == 0)
+            #expect(try AuditHarness.cli(sidecar, ["audit", "verify"]).status == 0)
+            let types = try AuditHarness.records(auditDir).filter { $0["task_id"]?.stringValue == id }.compactMap { $0["type"]?.stringValue }
+            #expect(types.filter { $0 == "task.started" }.count == 1, "the bee ran more than once for one id: \(types)")
+            #expect(types.filter { $0 == "task.succeeded" }.count == 1, "a run without its terminal record: \(types)")
+        }
     }
 }

@@ -104,6 +104,19 @@ enum AuditHarness {
 
     static func records(_ auditDir: String) throws -> [JSONValue] { try located(auditDir).map(\.record) }
 
+    /// The records of a directory a crash left behind: a live segment's unterminated last
+    /// piece (a torn write, which start-up cuts) is left out; every whole line must parse.
+    static func recordsAfterCrash(_ auditDir: String) throws -> [JSONValue] {
+        var result: [JSONValue] = []
+        for name in try segmentNames(auditDir) {
+            let bytes = try segmentBytes(auditDir + "/" + name)
+            var pieces = lines(bytes)
+            if bytes.last != UInt8(ascii: "\n"), !pieces.isEmpty { pieces.removeLast() }
+            for line in pieces { result.append(try JSONValue.parse(line)) }
+        }
+        return result
+    }
+
     /// The seqs of `records`, which must be 1...n for an intact log.
     static func seqs(_ records: [JSONValue]) -> [Int] { records.compactMap { $0["seq"]?.intValue } }
 
@@ -145,18 +158,4 @@ final class AcknowledgedTasks: Sendable {
     func other(_ status: Int) { state.withLock { $0.otherStatuses.append(status) } }
     var ids: Set<String> { state.withLock { $0.ids } }
     var otherStatuses: [Int] { state.withLock { $0.otherStatuses } }
-}
-
-/// A small seeded generator (SplitMix64), so a failing crash schedule can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -19,7 +19,8 @@ struct AuditReviewToolsTests {
         let done = try await AuditHarness.poll(timeout: .seconds(20)) {
             try AuditHarness.segmentNames(sidecar.auditDir).filter { !$0.hasSuffix(".gz") }.count == 1
         }
-        #expect(done, "sealed segments were not compressed: \(try AuditHarness.segmentNames(sidecar.auditDir))")
+        let names = try AuditHarness.segmentNames(sidecar.auditDir)
+        #expect(done, "sealed segments were not compressed: \(names)")
     }
 
     static func gzipTest(_ path: String) throws -> (status: Int32, output: String) {

@@ -156,7 +156,8 @@ struct ProcessBeeTests {
 
     @Test func oversizedResultFails() async throws {
         try Fixture.requirePython()
-        let bee = Bee(configuration: Fixture.processBeeConfig(), logger: Fixture.logger)
+        // Generous timeout: writing 16 MiB through a pipe is slow on a loaded 2-core machine.
+        let bee = Bee(configuration: Fixture.processBeeConfig(timeout: .seconds(120)), logger: Fixture.logger)
         let outcome = try await bee.run(BeeTask(id: "t", funcname: "huge"), observer: RecordingObserver())
         guard case .failed(let error, _, _) = outcome else {
             Issue.record("expected failure, got \(outcome)")

@@ -248,6 +248,8 @@ extension AuditLog {
         statistics.writeErrors += 1
         if health == .writable {
             logger.error("audit log write failed", metadata: ["error": "\(error)", "fail_closed": "\(options.failClosed)"])
+            // The first probe comes one probe interval after the failure, not at the next tick.
+            lastProbeAt = clock()
         }
         health = .failing(reason: error.description)
     }

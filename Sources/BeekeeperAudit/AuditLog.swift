@@ -66,8 +66,9 @@ public actor AuditLog {
         case control(Control, ControlWaiter?)
     }
 
-    /// Opens `directory` (creating it), takes its lock, recovers a torn tail and continues seq
-    /// and chain from the last record, across segments.
+    /// Opens `directory` (creating it), takes its lock, recovers a torn tail, continues seq
+    /// and chain from the last record, across segments, and writes `audit.recovered` for every
+    /// cut not reported yet (this start's, or one a crash kept from being reported).
     /// - Throws: `AuditError.locked` naming the holder's pid when another process writes here.
     public init(
         directory: String, options: AuditLogOptions, signingKey: Ed25519.KeyPair, hmacKey: [UInt8], logger: Logger
@@ -105,15 +106,7 @@ public actor AuditLog {
         // A log that ended without its checkpoint (a crash) gets one soon.
         if recovered.lastSeq > 0, recovered.lastType != AuditChain.checkpointType { recordsSinceCheckpoint = 1 }
 
-        if recovered.bytesRemoved > 0 {
-            var fields: [JSONValue.Member] = [
-                .init("bytes_removed", .number(String(recovered.bytesRemoved))),
-                .init("resumed_after_seq", .number(String(recovered.lastSeq))),
-                .init("segment", .string(POSIX.fileName(of: recovered.live.path))),
-            ]
-            if let kept = recovered.removedBytesFile { fields.append(.init("removed_bytes_file", .string(POSIX.fileName(of: kept)))) }
-            _ = try await enqueue([AuditRecord(type: AuditChain.recoveredType, fields: fields)])
-        }
+        try await reportCuts(recovered.tornFiles)
         for path in recovered.sealedPlain { scheduleCompression(of: path) }
         logger.info(
             "audit log open",

@@ -15,12 +15,25 @@ enum AuditLogRecovery {
         var lastSeq: UInt64
         var lastChain: String
         var lastType: String?
-        /// Bytes cut from the live segment's torn tail (0 after a clean shutdown).
-        var bytesRemoved: Int64 = 0
-        /// Where the cut bytes were kept for inspection.
-        var removedBytesFile: String?
+        /// The cut this start made in the live segment's torn tail (nil after a clean shutdown).
+        var cut: TornFile?
+        /// Every cut whose copy has no `.recorded` marker yet, this start's included, in the
+        /// order they happened: each needs its `audit.recovered` record (unless `reported`)
+        /// and then the marker.
+        var tornFiles: [TornFile] = []
         /// Sealed segments still waiting for compression.
         var sealedPlain: [String] = []
+    }
+
+    /// A cut and the copy of its bytes.
+    struct TornFile: Sendable {
+        var file: AuditTornFile
+        var path: String
+        var bytesRemoved: Int64
+        /// The seq of the last record the cut kept.
+        var resumedAfterSeq: UInt64
+        /// Its `audit.recovered` record is already in the log (a crash came before the marker).
+        var reported = false
     }
 
     struct LastRecord {
@@ -34,10 +47,25 @@ enum AuditLogRecovery {
         let nameSet = Set(names)
         var plain: [UInt64: String] = [:]
         var compressed: [UInt64: String] = [:]
+        var pendingCopies: [AuditTornFile] = []
+        var removedAny = false
         for name in names {
             if name.hasPrefix(AuditSegments.prefix), name.hasSuffix(AuditSegments.compressedSuffix + AuditSegments.temporarySuffix) {
                 // An interrupted compression; the plain segment it came from is still there.
                 try POSIX.unlink(POSIX.join(directory, name))
+                continue
+            }
+            if name.hasSuffix(AuditTornFile.temporarySuffix),
+                AuditTornFile(fileName: String(name.dropLast(AuditTornFile.temporarySuffix.count))) != nil
+            {
+                // A copy that never got its final name: its cut was not made, the bytes are
+                // still in the segment and this start copies them again.
+                try POSIX.unlink(POSIX.join(directory, name))
+                removedAny = true
+                continue
+            }
+            if let copy = AuditTornFile(fileName: name) {
+                if !nameSet.contains(name + AuditTornFile.recordedSuffix) { pendingCopies.append(copy) }
                 continue
             }
             guard let (seq, isCompressed) = AuditSegments.parse(fileName: name) else { continue }
@@ -50,7 +78,6 @@ enum AuditLogRecovery {
         if let candidate = liveSeq, let newestCompressed, newestCompressed > candidate { liveSeq = nil }
 
         var sealedPlain: [String] = []
-        var removedAny = false
         for (seq, name) in plain where seq != liveSeq {
             let path = POSIX.join(directory, name)
             if nameSet.contains(name + ".gz") {
@@ -83,24 +110,28 @@ enum AuditLogRecovery {
 
         var state: State
         if let liveSeq {
-            let path = POSIX.join(directory, plain[liveSeq]!)
+            let name = plain[liveSeq]!
+            let path = POSIX.join(directory, name)
             state = try recoverLive(
                 path: path, firstSeq: liveSeq, previous: previous, previousProblem: previousProblem, directory: directory,
-                logger: logger)
+                pendingCopies: pendingCopies.filter { $0.segment == name }, logger: logger)
         } else {
             if let previousProblem { throw previousProblem }
             state = try createLive(
                 directory: directory, firstSeq: (previous?.seq ?? 0) + 1, previous: previous)
         }
         state.sealedPlain = sealedPlain
+        state.tornFiles = try tornFiles(directory: directory, pending: pendingCopies, state: state, logger: logger)
         return state
     }
 
     /// Scans the live segment, keeps every whole line that continues the chain and cuts the
     /// rest (a torn tail after a crash), keeping the cut bytes beside it.
+    /// - Parameter pendingCopies: copies of this segment's earlier cuts that are not recorded
+    ///   yet; one of them may be of this very tail, made by a start that died before cutting.
     private static func recoverLive(
         path: String, firstSeq: UInt64, previous: LastRecord?, previousProblem: AuditError?, directory: String,
-        logger: Logger
+        pendingCopies: [AuditTornFile], logger: Logger
     ) throws(AuditError) -> State {
         var last = previous
         var records = 0
@@ -143,25 +174,35 @@ enum AuditLogRecovery {
             POSIX.close(fd)
             throw error
         }
-        var bytesRemoved: Int64 = 0
-        var removedBytesFile: String? = nil
+        var cut: TornFile? = nil
         if let cutAt, cutAt < size {
+            // The copy is complete and durable before the cut, so a crash at any point leaves
+            // either the whole tail in the segment or its copy pending beside it.
+            let copy: AuditTornFile
             do {
-                removedBytesFile = try keepRemovedBytes(fd: fd, path: path, from: cutAt, to: size)
+                if let earlier = pendingCopies.first(where: {
+                    $0.offset == cutAt && holdsTail(POSIX.join(directory, $0.name), of: fd, from: cutAt, to: size)
+                }) {
+                    // A start that died between copying and cutting: its copy is this tail.
+                    copy = earlier
+                } else {
+                    copy = try keepRemovedBytes(fd: fd, path: path, from: cutAt, to: size, directory: directory)
+                }
                 try POSIX.truncate(fd, to: cutAt, path: path)
                 try POSIX.fullSync(fd, path: path)
             } catch {
                 POSIX.close(fd)
                 throw error
             }
-            bytesRemoved = size - cutAt
-            size = cutAt
+            cut = TornFile(
+                file: copy, path: POSIX.join(directory, copy.name), bytesRemoved: size - cutAt, resumedAfterSeq: last?.seq ?? 0)
             logger.warning(
                 "audit log: cut torn tail of live segment",
                 metadata: [
-                    "segment": "\(path)", "bytes_removed": "\(bytesRemoved)", "reason": "\(cutReason)",
-                    "resumed_after_seq": "\(last?.seq ?? 0)", "kept_in": "\(removedBytesFile ?? "-")",
+                    "segment": "\(path)", "bytes_removed": "\(size - cutAt)", "reason": "\(cutReason)",
+                    "resumed_after_seq": "\(last?.seq ?? 0)", "kept_in": "\(copy.name)",
                 ])
+            size = cutAt
         }
 
         if records == 0, last == nil, firstSeq > 1 {
@@ -180,14 +221,12 @@ enum AuditLogRecovery {
             POSIX.close(fd)
             try POSIX.unlink(path)
             var state = try createLive(directory: directory, firstSeq: nextSeq, previous: last)
-            state.bytesRemoved = bytesRemoved
-            state.removedBytesFile = removedBytesFile
+            state.cut = cut
             return state
         }
         let live = LiveSegment(fd: fd, path: path, firstSeq: firstSeq, size: size, records: records, startedAt: startedAt)
         return State(
-            live: live, lastSeq: last?.seq ?? 0, lastChain: last?.chain ?? AuditChain.genesis, lastType: last?.type,
-            bytesRemoved: bytesRemoved, removedBytesFile: removedBytesFile)
+            live: live, lastSeq: last?.seq ?? 0, lastChain: last?.chain ?? AuditChain.genesis, lastType: last?.type, cut: cut)
     }
 
     private static func createLive(directory: String, firstSeq: UInt64, previous: LastRecord?) throws(AuditError) -> State {
@@ -203,29 +242,6 @@ enum AuditLogRecovery {
         return State(
             live: live, lastSeq: previous?.seq ?? 0, lastChain: previous?.chain ?? AuditChain.genesis,
             lastType: previous?.type)
-    }
-
-    /// Copies the bytes about to be cut to `<segment>.torn-<offset>`, so that recovery never
-    /// destroys evidence: a tail that is not a crash's leftovers can still be examined.
-    private static func keepRemovedBytes(fd: Int32, path: String, from: Int64, to: Int64) throws(AuditError) -> String {
-        let copyPath = "\(path).torn-\(from)"
-        let copy = try POSIX.open(copyPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o640)
-        defer { POSIX.close(copy) }
-        var offset = from
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while offset < to {
-            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, Int(to - offset)), off_t(offset)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: path, errno: errno)
-            }
-            if count == 0 { break }
-            try POSIX.writeAll(copy, chunk[0..<count], path: copyPath)
-            offset += Int64(count)
-        }
-        try POSIX.fullSync(copy, path: copyPath)
-        try POSIX.syncDirectory(POSIX.directoryName(of: path))
-        return copyPath
     }
 
     /// The last record of a sealed segment, which the next segment continues. Damage earlier

@@ -70,6 +70,16 @@ enum POSIX {
         }
     }
 
+    /// Reads up to `limit` bytes at `offset` without moving the file position; 0 at end of file.
+    static func pread(_ fd: Int32, into buffer: inout [UInt8], limit: Int, at offset: Int64, path: String) throws(AuditError) -> Int {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { system_pread(fd, $0.baseAddress!, min($0.count, limit), off_t(offset)) }
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw .io(operation: "read", path: path, errno: errno)
+        }
+    }
+
     /// Flushes file data (and the size, when it changed) to stable storage.
     static func dataSync(_ fd: Int32, path: String) throws(AuditError) {
         while true {
@@ -190,6 +200,9 @@ enum POSIX {
 // The wrappers above shadow libc names; these reach the originals from outside the enum.
 private func system_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
 private func system_close(_ fd: Int32) -> Int32 { close(fd) }
+private func system_pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
+    pread(fd, buffer, count, offset)
+}
 private func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
 private func system_rename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
 private func system_unlink(_ path: String) -> Int32 { unlink(path) }

@@ -188,10 +188,9 @@ struct AuditCrashTests {
     }
 
     /// "kill -9 at any moment" includes the moment between start-up cutting a torn tail and
-    /// writing the `audit.recovered` record that reports it. Known server bug: the cut is done
-    /// and durable first, so a kill in between leaves no record of it, and the next start finds
-    /// nothing to report (only the `.torn-<offset>` copy remains, which a later cut at the same
-    /// offset overwrites).
+    /// writing the `audit.recovered` record that reports it. The copy of the cut bytes is
+    /// durable before the cut and stays pending until its record is, so the next start reports
+    /// the cut: exactly once, with the right size.
     @Test func killBetweenCutAndRecordStillLeavesAnAuditRecovered() async throws {
         let first = try await Self.start(fsync: "batch")
         #expect(try await first.submit(["id": "before-cut", "funcname": "echo"]).status == 200)
@@ -226,10 +225,8 @@ struct AuditCrashTests {
         #expect(try await second.terminate() == 0)
         let records = try Self.expectIntactLog(second, acknowledged: ["before-cut"], context: "kill between cut and record")
         let recovered = records.filter { $0["type"] == "audit.recovered" }
-        withKnownIssue("server bug: a kill between the cut and its audit.recovered record loses the record (see report)", isIntermittent: true) {
-            #expect(recovered.count == 1, "the cut of \(torn.count) bytes left no audit.recovered record")
-            #expect(recovered.first?["bytes_removed"]?.intValue == torn.count)
-        }
+        #expect(recovered.count == 1, "the cut of \(torn.count) bytes left \(recovered.count) audit.recovered records")
+        #expect(recovered.first?["bytes_removed"]?.intValue == torn.count)
     }
 
     /// For a process crash even `none` loses nothing acknowledged: the page cache survives.

@@ -122,16 +122,8 @@ enum AuditHarness {
 
     /// Runs a program to completion: exit status and stdout+stderr.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try Program.run(executable, arguments)
+        return (result.status, result.output)
     }
 
     /// The JSON lines of a CLI's output (lines that do not parse, such as a log line, are skipped).

@@ -48,34 +48,9 @@ enum MetricsTools {
         return try ParsedExposition(json: JSONValue.parse(Array(result.stdout.utf8)))
     }
 
-    /// Runs a tool with `stdin` as its input; stdout and stderr come back apart. Input and stderr go
-    /// through files so that no pipe can fill up while the other is being read.
+    /// Runs a tool with `stdin` as its input; stdout and stderr come back apart (see `Program`).
     static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let scratch = NSTemporaryDirectory() + "beekeeper-tool-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let inputPath = scratch + "/stdin"
-        let errorPath = scratch + "/stderr"
-        try Data(stdin).write(to: URL(fileURLWithPath: inputPath))
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        defer {
-            try? input.close()
-            try? errors.close()
-        }
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), stderr)
+        let result = try Program.run(executable, arguments, stdin: stdin)
+        return (result.status, result.stdout, result.stderr)
     }
 }

@@ -69,24 +69,9 @@ extension SidecarProcess {
 
     /// Runs the `beekeeper` CLI with stdout and stderr apart (stdout through a pipe, so never a terminal).
     func cliSeparated(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let cli = Process()
-        cli.executableURL = URL(fileURLWithPath: SidecarProcess.binary)
-        cli.arguments = arguments
-        cli.currentDirectoryURL = URL(fileURLWithPath: directory)
-        cli.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") && $0.key != "NO_COLOR" }.merging(environment) { $1 }
-        let errorPath = directory + "/cli-stderr-\(UUID().uuidString.prefix(8))"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        defer { try? errors.close() }
-        let output = Pipe()
-        cli.standardOutput = output
-        cli.standardError = errors
-        try cli.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        cli.waitUntilExit()
-        let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return (cli.terminationStatus, String(decoding: stdout, as: UTF8.self), stderr)
+        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") && $0.key != "NO_COLOR" }.merging(environment) { $1 }
+        let result = try Program.run(SidecarProcess.binary, arguments, directory: directory, environment: env)
+        return (result.status, result.stdout, result.stderr)
     }
 
     /// `beekeeper audit query --type TYPE --format jsonl` over every segment (live, sealed, gzip).

@@ -112,7 +112,7 @@ final class SidecarProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: SidecarProcess.binary) else {
             throw HarnessError("no beekeeper binary at \(SidecarProcess.binary): run `swift build` first (or set BEEKEEPER_TEST_BINARY)")
         }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: SidecarProcess.binary)
         process.arguments = ["serve", "--config", configPath]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -241,18 +241,9 @@ final class SidecarProcess: @unchecked Sendable {
 
     /// Runs the `beekeeper` CLI against this sidecar's data; returns exit status and output.
     func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let cli = Process()
-        cli.executableURL = URL(fileURLWithPath: SidecarProcess.binary)
-        cli.arguments = arguments
-        cli.currentDirectoryURL = URL(fileURLWithPath: directory)
-        cli.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
-        let pipe = Pipe()
-        cli.standardOutput = pipe
-        cli.standardError = pipe
-        try cli.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        cli.waitUntilExit()
-        return (cli.terminationStatus, String(decoding: output, as: UTF8.self))
+        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
+        let result = try Program.run(SidecarProcess.binary, arguments, directory: directory, environment: env)
+        return (result.status, result.output)
     }
 }
 

@@ -43,10 +43,14 @@ enum TestSupport {
     static let otherKey = Ed25519.KeyPair.fromSeed([UInt8](repeating: 9, count: 32))
     static let hmacKey = Array("test-hmac-key".utf8)
 
+    /// Tests' default: no periodic checkpoint, so record positions never depend on how slow the
+    /// machine is. Tests of checkpoints pass their own options.
+    static let quietOptions = AuditLogOptions(checkpointInterval: .seconds(3600))
+
     /// Opens the log; when this very process still holds the lock it is only for a moment: a child
     /// that another test forked shares the lock's descriptor until it execs. Retry that briefly.
     static func open(
-        _ directory: TemporaryDirectory, options: AuditLogOptions = AuditLogOptions(), clock: ManualClock? = nil,
+        _ directory: TemporaryDirectory, options: AuditLogOptions = TestSupport.quietOptions, clock: ManualClock? = nil,
         faults: AuditFaultInjector? = nil
     ) async throws -> AuditLog {
         let deadline = ContinuousClock.now + .seconds(5)

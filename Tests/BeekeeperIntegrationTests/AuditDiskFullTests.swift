@@ -64,7 +64,9 @@ struct AuditDiskFullTests {
         defer { filesystem.unmount() }
         let dataDir = filesystem.path + "/data"
         let sidecar = try await SidecarProcess(config: { keyHex, _ in
-            AuditHarness.config(keyHex: keyHex, dataDir: dataDir, audit: ["fsync: batch", "fail_closed: true"])
+            // No periodic checkpoint: a small one could still fit the last page the test leaves,
+            // and (rightly) turn the log writable before the test has looked.
+            AuditHarness.config(keyHex: keyHex, dataDir: dataDir, audit: ["fsync: batch", "fail_closed: true", "checkpoint_interval: 1h"])
         })
         // Runs before the unmount: nothing may keep the tmpfs busy.
         defer {

@@ -2,6 +2,11 @@
 """Writes a synthetic, correctly chained audit directory for measuring `beekeeper audit query`:
 OUT RECORDS PER_SEGMENT; sealed segments gzip-compressed, the last one live. No checkpoints, so
 `audit verify` is not the tool to point at it; query does not check signatures."""
+import gzip
+import hashlib
+import os
+import sys
+
 out, records, per_segment = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 os.makedirs(out, exist_ok=True)
 chain = "0" * 64

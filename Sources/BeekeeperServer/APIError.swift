@@ -7,6 +7,11 @@ struct APIError: Error, Sendable {
     var message: String
     var retryAfterSeconds: Int? = nil
 
+    /// `Retry-After` when the caller should come back later.
+    var headers: [(String, String)] {
+        retryAfterSeconds.map { [("Retry-After", String($0))] } ?? []
+    }
+
     var body: JSONValue {
         ["error": ["code": .string(code), "message": .string(message)]]
     }

@@ -39,7 +39,7 @@ extension GuardianStats {
         var added = 0
         try AuditQuery(type: "task.*", afterSeq: covered).run(directory: auditDirectory, hmacKey: nil) { record, _ in
             if let type = record["type"]?.stringValue, let decision = GuardianStats.decision(type: type, reason: record["reason"]),
-                let seq = record["seq"].flatMap({ UInt64($0.serialized()) })
+                let seq = record["seq"]?.intValue.map(UInt64.init)
             {
                 self.record(decision, auditSeq: seq)
                 added += 1

@@ -7,7 +7,6 @@ import BeekeeperMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import Sodium
 
 /// The HTTP API of SPEC section 4 on a Hummingbird router.
@@ -15,10 +14,10 @@ struct HTTPRoutes: Sendable {
     let pipeline: TaskPipeline
     let verifier: RequestVerifier
     let bees: [Bee]
+    let guardianStats: GuardianStats
     let bearerToken: [UInt8]?
     let maxBodyBytes: Int
     let windowSeconds: Double
-    let logger: Logger
 
     static let jsonContentType = "application/json; charset=utf-8"
 
@@ -128,7 +127,7 @@ struct HTTPRoutes: Sendable {
 
     func stats(_ request: Request) async -> Response {
         if let refusal = authorizedReader(request) { return refusal }
-        let guardian = pipeline.guardianStats.snapshot()
+        let guardian = guardianStats.snapshot()
         let blocked = guardian.blocked.sorted { $0.key < $1.key }.map { JSONValue.Member($0.key, .number(String($0.value))) }
         let windows: [JSONValue] = pipeline.metrics.windows.snapshot().map { window in
             let quantiles = window.quantiles.map { JSONValue.Member(String($0.0), $0.1.isNaN ? .null : .number($0.1)) }
@@ -169,8 +168,7 @@ struct HTTPRoutes: Sendable {
     }
 
     static func error(_ error: APIError, close: Bool = false) -> Response {
-        var headers: [(String, String)] = []
-        if let retry = error.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
+        var headers = error.headers
         // An oversized body is not read: closing the connection spares reading the rest.
         if close { headers.append(("Connection", "close")) }
         return json(error.status, error.body, headers: headers)

@@ -72,15 +72,15 @@ public enum Sidecar {
         registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, auditDirectory: configuration.auditDirectory)
         let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
         let pipeline = TaskPipeline(
-            audit: audit, guardian: guardian, guardianStats: guardianStats, bees: bees, beeConfigs: configuration.bees,
+            audit: audit, guardian: guardian, bees: bees,
             idempotency: idempotency, metrics: metrics, auditConfig: configuration.audit, logger: logger)
         metrics.registry.collector("beekeeper_audit_last_seq", help: "Sequence number of the last durable audit record.", type: .gauge, labelNames: []) {
             [CollectedSample(labelValues: [], Double(pipeline.durableSeq.load(ordering: .relaxed)))]
         }
 
         let routes = HTTPRoutes(
-            pipeline: pipeline, verifier: verifier, bees: bees, bearerToken: bearerToken,
-            maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds, logger: logger)
+            pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, bearerToken: bearerToken,
+            maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds)
         let listen = configuration.listen
         let app = Application(
             router: routes.makeRouter(),

@@ -10,11 +10,9 @@ extension TaskPipeline {
     func check(body: [UInt8], actor: String) async -> Answer {
         let request: TaskRequest
         do {
-            request = try TaskRequest(try JSONValue.parse(body))
-        } catch let error as TaskRequest.Invalid {
-            return answer(.badRequest(error.message))
+            request = try TaskRequest(body: body)
         } catch {
-            return answer(.badRequest("malformed JSON: \(error)"))
+            return answer(.badRequest(error.message))
         }
         do {
             try await ensureAuditWritable()

@@ -33,7 +33,6 @@ final class TaskPipeline: Sendable {
 
     let audit: AuditLog
     let guardian: Guardian
-    let guardianStats: GuardianStats
     let beesByFuncname: [String: Bee]
     let beeNames: [String: String]
     let idempotency: IdempotencyStore
@@ -44,20 +43,19 @@ final class TaskPipeline: Sendable {
     let logger: Logger
 
     init(
-        audit: AuditLog, guardian: Guardian, guardianStats: GuardianStats, bees: [Bee], beeConfigs: [BeeConfig],
+        audit: AuditLog, guardian: Guardian, bees: [Bee],
         idempotency: IdempotencyStore, metrics: SidecarMetrics, auditConfig: AuditConfig, logger: Logger
     ) {
         var byFuncname: [String: Bee] = [:]
         var names: [String: String] = [:]
-        for (bee, config) in zip(bees, beeConfigs) {
-            for funcname in config.funcnames {
+        for bee in bees {
+            for funcname in bee.configuration.funcnames {
                 byFuncname[funcname] = bee
-                names[funcname] = config.name
+                names[funcname] = bee.configuration.name
             }
         }
         self.audit = audit
         self.guardian = guardian
-        self.guardianStats = guardianStats
         self.beesByFuncname = byFuncname
         self.beeNames = names
         self.idempotency = idempotency
@@ -126,6 +124,10 @@ final class TaskPipeline: Sendable {
         return fields
     }
 
+    func duplicateRecord(id: String, funcname: String, state: JSONValue, actor: String) -> AuditRecord {
+        AuditRecord(type: "task.duplicate", fields: taskFields(id: id, funcname: funcname) + [.init("state", state), .init("actor", .string(actor))])
+    }
+
     func guardianRequest(_ request: TaskRequest, payloadBytes: Int) -> GuardianRequest {
         GuardianRequest(funcname: request.funcname, args: request.args, kwargs: request.kwargs, payloadBytes: payloadBytes)
     }
@@ -142,13 +144,9 @@ final class TaskPipeline: Sendable {
     func submit(body: [UInt8], actor: String) async -> Answer {
         let request: TaskRequest
         do {
-            request = try TaskRequest(try JSONValue.parse(body))
-        } catch let error as JSONParseError {
-            return answer(.badRequest("malformed JSON: \(error)"))
-        } catch let error as TaskRequest.Invalid {
-            return answer(.badRequest(error.message))
+            request = try TaskRequest(body: body)
         } catch {
-            return answer(.badRequest("\(error)"))
+            return answer(.badRequest(error.message))
         }
         let id = request.id ?? UUID().uuidString.lowercased()
 
@@ -156,11 +154,11 @@ final class TaskPipeline: Sendable {
         case .claimed:
             break
         case .running:
-            _ = try? await record([AuditRecord(type: "task.duplicate", fields: taskFields(id: id, funcname: request.funcname) + [.init("state", "running"), .init("actor", .string(actor))])])
+            _ = try? await record([duplicateRecord(id: id, funcname: request.funcname, state: "running", actor: actor)])
             return answer(APIError(status: 409, code: "task_running", message: "task \(id) is still running or its outcome is still being recorded"))
         case .finished(let stored):
             do {
-                try await record([AuditRecord(type: "task.duplicate", fields: taskFields(id: id, funcname: request.funcname) + [.init("state", "finished"), .init("actor", .string(actor))])])
+                try await record([duplicateRecord(id: id, funcname: request.funcname, state: "finished", actor: actor)])
             } catch {
                 return answer(auditUnavailable(error))
             }
@@ -303,9 +301,7 @@ final class TaskPipeline: Sendable {
 
     /// An error answer. Errors come before a bee runs, so they never become the task's stored outcome.
     func answer(_ error: APIError) -> Answer {
-        var headers: [(String, String)] = []
-        if let retry = error.retryAfterSeconds { headers.append(("Retry-After", String(retry))) }
-        return Answer(status: error.status, body: error.body, headers: headers, idempotency: .release)
+        Answer(status: error.status, body: error.body, headers: error.headers, idempotency: .release)
     }
 }
 

@@ -12,6 +12,17 @@ struct TaskRequest: Sendable {
         var message: String
     }
 
+    /// Parses a request body: malformed JSON and a wrong shape both come back as `Invalid`.
+    init(body: [UInt8]) throws(Invalid) {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(body)
+        } catch {
+            throw Invalid(message: "malformed JSON: \(error)")
+        }
+        try self.init(value)
+    }
+
     init(_ body: JSONValue) throws(Invalid) {
         guard case .object(let members) = body else { throw Invalid(message: "task body must be a JSON object") }
         for member in members where !["id", "funcname", "args", "kwargs", "timeout"].contains(member.key) {

@@ -102,7 +102,7 @@ extension AuditLogRecovery {
             let name = POSIX.fileName(of: segment.path)
             let plainName = segment.isCompressed ? String(name.dropLast(3)) : name
             do throws(AuditError) {
-                let reader = try SegmentLineReader(path: segment.path, compressed: segment.isCompressed)
+                let reader = try SegmentLineReader.open(segment)
                 while let line = try reader.next() {
                     guard line.terminated, case .success(let parsed) = AuditLine.parse(line.bytes[...]) else { continue }
                     if parsed.type == AuditChain.recoveredType, let cut = parsed.value["segment"]?.stringValue,

@@ -59,7 +59,7 @@ public struct AuditQuery: Sendable {
         for (index, segment) in segments.enumerated() {
             // A segment ends where the next begins: skip it whole when all of it is at or before afterSeq.
             if let afterSeq, index + 1 < segments.count, segments[index + 1].firstSeq <= afterSeq + 1 { continue }
-            let reader = try SegmentLineReader(path: segment.path, compressed: segment.isCompressed)
+            let reader = try SegmentLineReader.open(segment)
             while let line = try reader.next() {
                 guard line.terminated, case .success(let record) = AuditLine.parse(line.bytes[...]) else { continue }
                 if let afterSeq, record.seq <= afterSeq { continue }

@@ -9,7 +9,7 @@ public enum AuditTail {
         var total = 0
         for segment in try AuditSegments.list(directory: directory).reversed() {
             var ring: [String] = []
-            let reader = try SegmentLineReader(path: segment.path, compressed: segment.isCompressed)
+            let reader = try SegmentLineReader.open(segment)
             while let line = try reader.next() {
                 guard line.terminated else { break }
                 ring.append(String(decoding: line.bytes, as: UTF8.self))
@@ -64,7 +64,7 @@ public enum AuditTail {
                     guard try await body(String(decoding: line.bytes, as: UTF8.self)) else { return }
                 }
                 current = next
-                reader = try SegmentLineReader(path: next.path, compressed: next.isCompressed, following: !next.isCompressed)
+                reader = try SegmentLineReader.open(path: next.path, compressed: next.isCompressed, following: !next.isCompressed)
                 continue
             }
             try await Task.sleep(for: pollInterval)

@@ -64,8 +64,8 @@ private struct ChainVerifier {
     }
 
     mutating func check(_ segment: AuditVerifier.SegmentFile, isLast: Bool) throws(AuditError) -> AuditFault? {
-        let file = segment.path
-        let reader = try SegmentLineReader(path: file, compressed: segment.compressed)
+        let reader = try SegmentLineReader.open(path: segment.path, compressed: segment.compressed)
+        let file = reader.path
         report.segmentsChecked += 1
         var lastType: String? = nil
         var lastLine = 0

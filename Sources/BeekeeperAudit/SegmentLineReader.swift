@@ -55,6 +55,25 @@ final class SegmentLineReader {
 
     deinit { POSIX.close(fd) }
 
+    /// Opens a listed segment. A sealed plain segment can be compressed and removed between
+    /// listing and opening (background compression runs while readers list), so a plain file
+    /// that is gone is read from its `.gz`, which exists complete before the plain one goes.
+    static func open(_ segment: AuditSegment) throws(AuditError) -> SegmentLineReader {
+        try open(path: segment.path, compressed: segment.isCompressed)
+    }
+
+    static func open(path: String, compressed: Bool, following: Bool = false) throws(AuditError) -> SegmentLineReader {
+        do {
+            return try SegmentLineReader(path: path, compressed: compressed, following: following)
+        } catch .io(let operation, let failedPath, let code) where code == ENOENT && !compressed {
+            do {
+                return try SegmentLineReader(path: path + ".gz", compressed: true)
+            } catch .io(_, _, ENOENT) {
+                throw .io(operation: operation, path: failedPath, errno: code)
+            }
+        }
+    }
+
     /// Lines read so far (the number of the last line returned by `next`).
     var lastLineNumber: Int { lineNumber - (peeked.map { $0 == nil ? 0 : 1 } ?? 0) }
 

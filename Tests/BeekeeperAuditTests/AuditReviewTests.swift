@@ -58,6 +58,35 @@ struct AuditReviewTests {
         #expect(try Self.query(directory, AuditQuery(type: "task.*", limit: 2)) == ["1:task.received", "2:task.succeeded"])
     }
 
+    /// Background compression may remove a sealed plain segment between a reader's listing and
+    /// its open (a start-up catch-up query lost that race in CI): the reader follows it to its `.gz`.
+    @Test("a plain segment compressed after listing is read from its .gz; a missing one still fails")
+    func segmentCompressedAfterListing() async throws {
+        let directory = try await Self.fixture()
+        defer { directory.cleanup() }
+        let compressed = try #require(try AuditSegments.list(directory: directory.path).first)
+        #expect(compressed.isCompressed)
+        let plainPath = String(compressed.path.dropLast(3))
+        let listedBeforeCompression = AuditSegment(
+            firstSeq: compressed.firstSeq, path: plainPath, isCompressed: false, isShipped: false, byteCount: 0)
+        let reader = try SegmentLineReader.open(listedBeforeCompression)
+        #expect(reader.path == compressed.path)
+        var types: [String] = []
+        while let line = try reader.next() {
+            guard case .success(let record) = AuditLine.parse(line.bytes[...]) else { Issue.record("unparsable line"); continue }
+            types.append(record.type)
+        }
+        #expect(types == ["task.received", "task.succeeded", "task.blocked", "audit.checkpoint"])
+
+        let gone = AuditSegment(firstSeq: 999, path: directory.file("audit-0000000000000999.jsonl"), isCompressed: false, isShipped: false, byteCount: 0)
+        #expect {
+            _ = try SegmentLineReader.open(gone)
+        } throws: { error in
+            guard case AuditError.io(_, let path, let code) = error else { return false }
+            return path == gone.path && code == ENOENT
+        }
+    }
+
     @Test("time range: since inclusive, until exclusive")
     func timeRange() async throws {
         let directory = try await Self.fixture()

@@ -59,11 +59,17 @@ public enum AuditSegments {
         for name in names {
             guard let (seq, compressed) = parse(fileName: name) else { continue }
             if !compressed, nameSet.contains(name + ".gz") { continue }
-            let path = POSIX.join(directory, name)
-            guard let info = POSIX.stat(path), !info.isDirectory else { continue }
+            var path = POSIX.join(directory, name)
+            var isCompressed = compressed
+            var info = POSIX.stat(path)
+            if info == nil, !compressed, let gz = POSIX.stat(path + ".gz") {
+                // Compressed and removed since the directory was read: list it as the .gz.
+                (path, isCompressed, info) = (path + ".gz", true, gz)
+            }
+            guard let info, !info.isDirectory else { continue }
             bySeq[seq] = AuditSegment(
-                firstSeq: seq, path: path, isCompressed: compressed,
-                isShipped: compressed && nameSet.contains(name + shippedSuffix), byteCount: info.size)
+                firstSeq: seq, path: path, isCompressed: isCompressed,
+                isShipped: isCompressed && nameSet.contains(POSIX.fileName(of: path) + shippedSuffix), byteCount: info.size)
         }
         return bySeq.keys.sorted().map { bySeq[$0]! }
     }

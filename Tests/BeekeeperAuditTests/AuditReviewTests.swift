@@ -87,6 +87,31 @@ struct AuditReviewTests {
         }
     }
 
+    /// Readers race background compression for real: each round seals a segment and queries at
+    /// once, while its gzip runs. Every round must see every task record written so far.
+    @Test("queries racing background compression see every record")
+    func queriesRacingCompression() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let log = try await TestSupport.open(directory)
+        var written = 0
+        for round in 0..<60 {
+            try await log.append((0..<20).map { TestSupport.task("task.succeeded", "r\(round)-\($0)") })
+            written += 20
+            try await log.rotate()
+            var seen = 0
+            try AuditQuery(type: "task.*").run(directory: directory.path, hmacKey: nil) { _, _ in
+                seen += 1
+                return true
+            }
+            #expect(seen == written, "round \(round)")
+            _ = try AuditTail.last(written, directory: directory.path)
+        }
+        await log.waitForCompression()
+        try await log.close()
+        #expect(try AuditVerifier.verify(paths: [directory.path], publicKey: nil).fault == nil)
+    }
+
     @Test("time range: since inclusive, until exclusive")
     func timeRange() async throws {
         let directory = try await Self.fixture()

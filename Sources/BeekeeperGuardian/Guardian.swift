@@ -39,6 +39,13 @@ public final class Guardian: Sendable {
     /// The ids of the patterns in use, in the order they are tried.
     public var patternIDs: [String] { patterns.map(\.id) }
 
+    /// Every reason this Guardian can block with (a bounded set: the fixed checks, the patterns,
+    /// the configured field rules), so each counter series can exist from the start.
+    public var blockReasons: [String] {
+        ["payload_too_large", "arg_too_large", "too_deep", "unknown_funcname"] + patterns.map(\.reason)
+            + rules.keys.sorted().flatMap { rules[$0]!.map(\.reason) }
+    }
+
     public init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
         for (key, value) in [
             ("max_payload_bytes", configuration.maxPayloadBytes),

@@ -69,7 +69,8 @@ public enum Sidecar {
         let bees = configuration.bees.map { Bee(configuration: $0, logger: logger) }
         // Idle bees show 0 in flight rather than no series at all.
         for bee in configuration.bees { metrics.tasksInFlight.labels(bee.name).set(0) }
-        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, auditDirectory: configuration.auditDirectory)
+        metrics.initializeTaskSeries(bees: configuration.bees.map { ($0.name, $0.funcnames) })
+        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, blockReasons: guardian.blockReasons, auditDirectory: configuration.auditDirectory)
         let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
         let pipeline = TaskPipeline(
             audit: audit, guardian: guardian, bees: bees,
@@ -122,7 +123,7 @@ public enum Sidecar {
         try await group.run()
     }
 
-    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, auditDirectory: String) {
+    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, blockReasons: [String], auditDirectory: String) {
         let registry = metrics.registry
         registry.collector("beekeeper_bee_up", help: "1 while the bee has a live worker (process bees: while serving).", type: .gauge, labelNames: ["bee"]) {
             bees.map { bee in
@@ -147,7 +148,9 @@ public enum Sidecar {
         ) {
             let snapshot = stats.snapshot()
             var samples = [CollectedSample(labelValues: ["approved", ""], Double(snapshot.approved))]
-            for (reason, count) in snapshot.blocked.sorted(by: { $0.key < $1.key }) {
+            // Reasons that have not blocked anything yet are exported as 0 (see initializeTaskSeries).
+            let blocked = snapshot.blocked.merging(blockReasons.map { ($0, 0) }) { count, _ in count }
+            for (reason, count) in blocked.sorted(by: { $0.key < $1.key }) {
                 samples.append(CollectedSample(labelValues: ["blocked", reason], Double(count)))
             }
             return samples

@@ -57,6 +57,20 @@ final class SidecarMetrics: Sendable {
         ProcessMetrics.register(in: registry)
     }
 
+    static let taskOutcomes = ["succeeded", "failed", "timed_out", "blocked", "rejected"]
+
+    /// Every configured bee/funcname starts at zero in every outcome and in the histogram: a
+    /// series that first appears holding 1 is invisible to `rate()` and `increase()`, so the
+    /// first failure of a funcname would never reach an alert.
+    func initializeTaskSeries(bees: [(name: String, funcnames: [String])]) {
+        for (bee, funcnames) in bees {
+            for funcname in funcnames {
+                for outcome in Self.taskOutcomes { tasks.labels(bee, funcname, outcome).increment(by: 0) }
+                _ = taskDuration.labels(bee, funcname)
+            }
+        }
+    }
+
     /// Series label for a funcname no bee serves: a bounded value, so callers cannot mint series.
     static let unknownFuncname = "(unknown)"
     static let noBee = "(none)"

@@ -42,6 +42,43 @@ import Testing
         #expect(guardian.check(GuardianRequest(funcname: "echo", args: nil, kwargs: nil, payloadBytes: 20)) == .approved)
     }
 
+    /// The metrics export every reason from the start, so the set must hold every reason a
+    /// check can give, and nothing unbounded.
+    @Test func blockReasonsCoverEveryReasonACheckGives() throws {
+        let guardian = try Self.guardian {
+            $0.maxPayloadBytes = 1000
+            $0.maxArgBytes = 100
+            $0.maxDepth = 3
+            $0.rules = ["echo": [
+                GuardianConfig.FieldRule(field: "kwargs.tier", check: .oneOf(["gold"])),
+                GuardianConfig.FieldRule(field: "kwargs.user", check: .uuid),
+            ]]
+        }
+        let reasons = guardian.blockReasons
+        #expect(Set(reasons).count == reasons.count)
+        #expect(reasons.count == 4 + guardian.patternIDs.count + 2)
+        let requests: [GuardianRequest] = [
+            Self.request(payloadBytes: 1001),
+            Self.request(args: [.string(String(repeating: "a", count: 200))]),
+            Self.request(args: [[[["deep"]]]]),
+            Self.request("nobody"),
+            Self.request(args: ["x'; DROP TABLE users; --"]),
+            Self.request(args: ["../../../../etc/passwd"]),
+            Self.request(kwargs: ["tier": "lead", "user": .string(Self.userId)]),
+            Self.request(kwargs: ["tier": "gold", "user": "not-a-uuid"]),
+        ]
+        var seen: Set<String> = []
+        for request in requests {
+            guard case .blocked(let reason) = guardian.check(request) else {
+                Issue.record("not blocked: \(request)")
+                continue
+            }
+            #expect(reasons.contains(reason), "\(reason) is not in blockReasons")
+            seen.insert(reason)
+        }
+        #expect(seen.count == requests.count, "each request blocks for its own reason: \(seen.sorted())")
+    }
+
     @Test func payloadSizeLimitIsInclusive() throws {
         let guardian = try Self.guardian { $0.maxPayloadBytes = 1000 }
         #expect(guardian.check(Self.request(payloadBytes: 1000)) == .approved)

@@ -241,8 +241,21 @@ struct MetricsExpositionTests {
         }
         #expect(MetricsSpec.histogramProblems(parsed, family: "beekeeper_task_duration_seconds") == [], "\(format)")
         #expect(MetricsSpec.histogramProblems(parsed, family: "beekeeper_audit_fsync_duration_seconds") == [], "\(format)")
-        // No series for blocked-only or unknown combinations.
-        #expect(Set(parsed.samples("beekeeper_task_duration_seconds_count").map { [$0.labels["bee"] ?? "", $0.labels["funcname"] ?? ""] }) == executedSeries, "\(format)")
+        // A histogram series for every configured bee/funcname (zero until it runs: rate() needs the
+        // zero to see the first task), and none for unknown combinations.
+        let configuredSeries: Set<[String]> = [
+            ["tester", "echo"], ["tester", "fail"], ["tester", "flaky"], ["tester", "sleep"], ["tester", "slow"],
+            ["queue", "queued"], ["finance", "validate_revenue"],
+        ]
+        let histogramCounts = parsed.samples("beekeeper_task_duration_seconds_count")
+        #expect(Set(histogramCounts.map { [$0.labels["bee"] ?? "", $0.labels["funcname"] ?? ""] }) == configuredSeries, "\(format)")
+        for sample in histogramCounts where !executedSeries.contains([sample.labels["bee"] ?? "", sample.labels["funcname"] ?? ""]) {
+            #expect(sample.value == 0, "\(format): \(sample) never ran")
+        }
+        // Task counters start at zero for every configured bee/funcname and outcome.
+        let configuredCounters = parsed.samples("beekeeper_tasks_total").filter { configuredSeries.contains([$0.labels["bee"] ?? "", $0.labels["funcname"] ?? ""]) }
+        #expect(Set(configuredCounters.map { $0.labels["outcome"] ?? "" }) == ["succeeded", "failed", "timed_out", "blocked", "rejected"], "\(format)")
+        #expect(configuredCounters.count == configuredSeries.count * 5, "\(format)")
 
         // Guardian decisions, counted here since the directory is new.
         let approved = jobs.filter { $0.outcome != "blocked" }.count

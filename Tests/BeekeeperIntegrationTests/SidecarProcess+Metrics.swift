@@ -27,7 +27,8 @@ struct GuardianCounts: Equatable, CustomStringConvertible {
             }
             switch sample.labels["decision"] {
             case "approved"?: approved += Int(sample.value)
-            case "blocked"?: blocked[sample.labels["reason"] ?? "", default: 0] += Int(sample.value)
+            // Every possible reason is exported from the start; a 0 is "not blocked yet".
+            case "blocked"?: if sample.value > 0 { blocked[sample.labels["reason"] ?? "", default: 0] += Int(sample.value) }
             default: throw HarnessError("unexpected decision label: \(sample)")
             }
         }

@@ -11,15 +11,21 @@ packages=(
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper
   gzip procps python3
+  systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
 )
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Always refresh the package lists: the deploy/ tests ask apt-cache about the image's packages.
+$SUDO apt-get update -qq
 if [ "${#missing[@]}" -gt 0 ]; then
-  $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # prometheus_client parses our exposition (text 0.0.4 and OpenMetrics) in the tests.
 python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check prometheus_client
+
+# PyYAML reads the deploy/ manifests; kubernetes-validate checks them against the Kubernetes schemas offline.
+python3 -c "import yaml" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyyaml
+python3 -c "import kubernetes_validate" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate

@@ -23,3 +23,6 @@ fi
 
 # prometheus_client parses our exposition (text 0.0.4 and OpenMetrics) in the tests.
 python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check prometheus_client
+# botocore signs requests independently of Beekeeper's SigV4 signer: the shipper tests check our
+# signatures against it, and the test collector verifies s3:// uploads with it.
+python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check botocore

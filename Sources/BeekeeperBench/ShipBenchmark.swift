@@ -8,6 +8,7 @@ import Darwin
 import BeekeeperAudit
 import BeekeeperShipper
 import Logging
+import Sodium
 
 /// `ship`: the shipper sending N sealed 4 MiB segments (32; 8 with `--quick`), oldest first, one
 /// at a time, each hashed, uploaded and marked shipped (fsync), to a local nginx over HTTP PUT and
@@ -44,7 +45,7 @@ struct ShipBenchmark {
             ),
             ("file:// copy + fsync", FileShipmentTarget(directory: copies, logger: logger), { 0 }),
         ]
-        var rows: [ResultRow] = []
+        var rows: [ResultRow] = [hashRow(size: size)]
         for (label, target, peerCPU) in targets {
             var rates: [Double] = []
             var ownCPU: [Double] = []
@@ -72,6 +73,21 @@ struct ShipBenchmark {
             rows.append(row)
         }
         return rows
+    }
+
+    /// SHA-256 of a 4 MiB buffer in memory: every target hashes each segment once before sending
+    /// (the digest goes in a header or is compared with the target's copy), the file target once more while copying.
+    private func hashRow(size: Int) -> ResultRow {
+        var random = RandomSource(seed: 3)
+        let buffer = (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        var digest: [UInt8] = []
+        let rates = (0..<context.repetitions(5)).map { _ in
+            Double(size) / 1e6 / (Double(Nanoseconds.measure { digest = SHA256.hash(buffer) }) / 1e9)
+        }
+        precondition(digest.count == 32)
+        let row = ResultRow(Self.name, "SHA-256 (libsodium) of 4 MiB in memory", ops: 1, summary: Summary(rates), unit: "MB/s")
+        row.print()
+        return row
     }
 
     /// Sealed, compressed segment files (the shipper only moves them; random bytes stand in for gzip).

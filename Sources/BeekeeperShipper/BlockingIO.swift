@@ -4,8 +4,6 @@ import Synchronization
 /// Runs blocking file work (reads, writes, fsync) on threads of its own, never on Swift's
 /// cooperative pool, and lets the awaiting task cancel it between chunks.
 enum BlockingIO {
-    /// A concurrent queue gets new threads when its work blocks.
-    private static let queue = DispatchQueue(label: "beekeeper.shipper.io", attributes: .concurrent)
 
     /// Set when the awaiting task is cancelled; long loops check it between chunks.
     final class Cancellation: Sendable {
@@ -22,7 +20,9 @@ enum BlockingIO {
         let cancellation = Cancellation()
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, ShipmentError>, Never>) in
-                queue.async {
+                // A serial queue of its own: serial queues are "overcommit" in libdispatch and get a
+                // thread even when every pool thread is blocked (concurrent queues wait for one).
+                DispatchQueue(label: "beekeeper.shipper.io").async {
                     continuation.resume(returning: Result { () throws(ShipmentError) -> T in try work(cancellation) })
                 }
             }

@@ -75,7 +75,8 @@ struct HTTPShipmentTargetTests {
             guard case .transport(let code, _) = error else { throw TestFailure("expected a timeout, got \(error)") }
             #expect(code == 28)
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far less than the 30 s the collector hangs for (generous: the machine may be busy).
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test("a dropped connection is a failure", arguments: ["close", "lostack"])
@@ -116,11 +117,12 @@ struct HTTPShipmentTargetTests {
             logger: Fixtures.logger)
         let group = ServiceGroup(configuration: .init(services: [shipper], logger: Fixtures.logger))
         let running = Task { try await group.run() }
-        #expect(await eventually { (try? collector.actions()) == ["hang"] })
+        #expect(await eventually(timeout: .seconds(60)) { (try? collector.actions()) == ["hang"] })
         let stopping = ContinuousClock.now
         await group.triggerGracefulShutdown()
         try await running.value
-        #expect(ContinuousClock.now - stopping < .seconds(3), "shutdown waited for the hanging upload")
+        // The upload would hang 60 s and its timeout is 60 s: stopping well before means it was abandoned.
+        #expect(ContinuousClock.now - stopping < .seconds(30), "shutdown waited for the hanging upload")
         #expect(!FileManager.default.fileExists(atPath: shipment.path + ".shipped"))
         #expect(shipper.status.shipped == 0 && shipper.status.failed == 0)
     }

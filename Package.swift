@@ -62,10 +62,19 @@ let package = Package(
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),
         .target(name: "BeekeeperAuth", dependencies: ["BeekeeperCore", "Sodium"], swiftSettings: swiftSettings),
         .target(
+            name: "BeekeeperShipper",
+            dependencies: [
+                "BeekeeperAudit", "BeekeeperConfig", "Curl", "Sodium",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BeekeeperServer",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution",
-                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "Sodium",
+                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -78,7 +87,7 @@ let package = Package(
             name: "beekeeper",
             dependencies: [
                 "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperCore",
-                "Sodium", "Curl",
+                "BeekeeperShipper", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,7 +98,8 @@ let package = Package(
         .executableTarget(
             name: "beekeeper-bench",
             dependencies: [
-                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "Sodium", "Zlib",
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
+                "Sodium", "Zlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BeekeeperBench",
@@ -117,6 +127,16 @@ let package = Package(
         ),
         .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperAuthTests", dependencies: ["BeekeeperAuth", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperShipperTests",
+            dependencies: [
+                "BeekeeperShipper", "BeekeeperAudit", "BeekeeperConfig", "BeekeeperCore", "Curl", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BeekeeperIntegrationTests",
             dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib"],

@@ -29,3 +29,7 @@ python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --qu
 # PyYAML reads the deploy/ manifests; kubernetes-validate checks them against the Kubernetes schemas offline.
 python3 -c "import yaml" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyyaml
 python3 -c "import kubernetes_validate" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
+
+# botocore signs requests independently of Beekeeper's SigV4 signer: the shipper tests check our
+# signatures against it, and the test collector verifies s3:// uploads with it.
+python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check botocore

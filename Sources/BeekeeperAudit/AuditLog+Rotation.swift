@@ -73,6 +73,7 @@ extension AuditLog {
                     "segment": "\(POSIX.fileName(of: done.compressedPath))", "bytes_in": "\(done.inputBytes)",
                     "bytes_out": "\(done.outputBytes)",
                 ])
+            options.compressionObserver?(done.compressedPath)
         case .failure(let error):
             logger.error("audit segment compression failed; will retry", metadata: ["segment": "\(path)", "error": "\(error)"])
             if phase == .open { compressionRetries[path] = clock() + 30_000_000 }

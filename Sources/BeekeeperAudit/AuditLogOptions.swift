@@ -47,6 +47,9 @@ public struct AuditLogOptions: Sendable {
     /// order and before any appender of the group is answered. Keep it cheap: it runs on the
     /// log's actor. Counters derived from the log (Guardian stats) stay exact through it.
     public var commitObserver: (@Sendable (_ committed: [(seq: UInt64, record: AuditRecord)]) -> Void)?
+    /// Called with the path of each sealed segment's `.jsonl.gz` once it is complete and durable,
+    /// so that a shipper can send it at once instead of at its next scan.
+    public var compressionObserver: (@Sendable (_ compressedPath: String) -> Void)?
 
     public init(
         fsync: FsyncMode = .batch,
@@ -59,9 +62,11 @@ public struct AuditLogOptions: Sendable {
         hmacFields: [String] = [],
         probeInterval: Duration = .seconds(1),
         fsyncObserver: (@Sendable (Duration) -> Void)? = nil,
-        commitObserver: (@Sendable (_ committed: [(seq: UInt64, record: AuditRecord)]) -> Void)? = nil
+        commitObserver: (@Sendable (_ committed: [(seq: UInt64, record: AuditRecord)]) -> Void)? = nil,
+        compressionObserver: (@Sendable (_ compressedPath: String) -> Void)? = nil
     ) {
         self.commitObserver = commitObserver
+        self.compressionObserver = compressionObserver
         self.fsync = fsync
         self.rotateBytes = rotateBytes
         self.rotateAge = rotateAge

@@ -11,7 +11,7 @@ import Darwin
 
 let benchmarks = [
     AuditAppendBenchmark.name, WindowRecordBenchmark.name, WindowScrapeBenchmark.name, GuardianBenchmark.name,
-    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name,
+    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ShipBenchmark.name,
 ]
 
 func usage() -> String {
@@ -68,6 +68,7 @@ for name in benchmarks where selected.contains(name) {
     case JSONBenchmark.name: _ = JSONBenchmark(context: context).run()
     case GzipBenchmark.name: _ = GzipBenchmark(context: context).run()
     case ExpositionBenchmark.name: _ = ExpositionBenchmark(context: context).run()
+    case ShipBenchmark.name: _ = await ShipBenchmark(context: context).run()
     default: break
     }
     print("<!-- \(name): \(Format.number(Double(Nanoseconds.now() - start) / 1e9)) s, load \(Machine.loadAverage) -->")

@@ -1,11 +1,11 @@
 /// Hides the secrets a URL may carry: the password of its user info (`postgresql://user:***@host/db`)
 /// and query parameters named like secrets (`?password=***`).
-enum URLRedaction {
+public enum URLRedaction {
     static let mask = "***"
 
     /// - Parameter hideLoneUser: also hide user info without a password (`https://***@host/`), which
     ///   for an HTTP target is usually a token; a database URL's lone user is just the role name.
-    static func redact(_ url: String, hideLoneUser: Bool) -> String {
+    public static func redact(_ url: String, hideLoneUser: Bool) -> String {
         guard let schemeEnd = url.firstRange(of: "://") else { return url }
         let afterScheme = url[schemeEnd.upperBound...]
         let beforeQuery = afterScheme.prefix(while: { $0 != "?" && $0 != "#" })

@@ -19,6 +19,11 @@ struct AuditRetentionService: Service {
         }
     }
 
+    /// Sweeps often enough for a short `keep_shipped` to be honoured closely, at most every minute.
+    static func interval(keepShipped: Duration) -> Duration {
+        min(.seconds(60), max(.seconds(1), keepShipped / 2))
+    }
+
     func sweep() {
         do {
             let removed = try AuditSegments.removeShipped(directory: directory, keep: keepShipped)

@@ -4,6 +4,7 @@ import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
 import BeekeeperMetrics
+import BeekeeperShipper
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -18,6 +19,9 @@ struct HTTPRoutes: Sendable {
     let bearerToken: [UInt8]?
     let maxBodyBytes: Int
     let windowSeconds: Double
+    /// nil without `shipper.target`.
+    let shipper: Shipper?
+    let auditDirectory: String
 
     static let jsonContentType = "application/json; charset=utf-8"
 
@@ -121,8 +125,36 @@ struct HTTPRoutes: Sendable {
             let status = bee.status
             if !status.up { reasons.append(["component": .string("bee:\(status.name)"), "reason": "no live worker"]) }
         }
-        if reasons.isEmpty { return HTTPRoutes.json(200, ["status": "ready"]) }
-        return HTTPRoutes.json(503, ["status": "not_ready", "reasons": .array(reasons)])
+        // A shipping backlog is reported, never a reason: bees keep working while the collector is
+        // down, and the backlog waits on disk (nothing unshipped is deleted).
+        let shipping = shipperDetail()
+        if reasons.isEmpty { return HTTPRoutes.json(200, ["status": "ready", "shipper": shipping]) }
+        return HTTPRoutes.json(503, ["status": "not_ready", "reasons": .array(reasons), "shipper": shipping])
+    }
+
+    /// The shipper's state for `/readyz`: the backlog on disk and how the last attempts went.
+    func shipperDetail() -> JSONValue {
+        let backlog = (try? AuditSegments.readyToShip(directory: auditDirectory)) ?? []
+        var detail: [JSONValue.Member] = [
+            .init("target", shipper.map { .string($0.status.target) } ?? .null),
+            .init("backlog_segments", .number(backlog.count)),
+            .init("backlog_bytes", .number(String(backlog.reduce(Int64(0)) { $0 + $1.byteCount }))),
+            .init("oldest_unshipped", backlog.first.map { .string($0.fileName) } ?? .null),
+        ]
+        guard let status = shipper?.status else { return .object(detail) }
+        func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }
+        detail += [
+            .init("kind", .string(status.targetKind)),
+            .init("shipped", .number(status.shipped)),
+            .init("failed", .number(status.failed)),
+            .init("consecutive_failures", .number(status.consecutiveFailures)),
+            .init("last_error", status.lastError.map { .string($0) } ?? .null),
+            .init("last_error_at", time(status.lastErrorAt)),
+            .init("last_success_at", time(status.lastSuccessAt)),
+            .init("last_shipped", status.lastShipped.map { .string($0) } ?? .null),
+            .init("retry_at", time(status.retryAt)),
+        ]
+        return .object(detail)
     }
 
     func stats(_ request: Request) async -> Response {

@@ -5,6 +5,7 @@ import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
 import BeekeeperMetrics
+import BeekeeperShipper
 import Foundation
 import Hummingbird
 public import Logging
@@ -32,6 +33,19 @@ public enum Sidecar {
         let signingKey = try KeyFile.loadOrCreate(at: configuration.signingKeyPath)
         let hmacKey = try SecretFile.loadOrCreate(at: stateDirectory + "/audit-hmac.key", byteCount: 32)
 
+        // Checked before anything starts: an s3:// target without credentials must not get as far as serving.
+        var shipmentTarget: (any ShipmentTarget)? = nil
+        if let url = configuration.shipper.target {
+            do {
+                shipmentTarget = try ShipmentTargets.make(
+                    url: url, timeout: configuration.shipper.timeout, environment: ProcessInfo.processInfo.environment, logger: logger)
+            } catch {
+                throw SidecarStartupError(description: error.description)
+            }
+        }
+        // The audit log is opened before the shipper exists; a sealed segment nudges it once it does.
+        let shipperNudge = ShipperNudge()
+
         let metrics = SidecarMetrics(configuration: configuration.metrics)
         let statsPath = stateDirectory + "/guardian-stats.json"
         let guardianStats = GuardianStats(snapshot: try GuardianStatsStore.load(from: statsPath) ?? .init())
@@ -39,7 +53,7 @@ public enum Sidecar {
             directory: configuration.auditDirectory,
             options: AuditLogOptions(
                 configuration.audit, gzipLevel: configuration.shipper.gzipLevel, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
-                commitObserver: { guardianStats.countCommitted($0) }),
+                commitObserver: { guardianStats.countCommitted($0) }, compressionObserver: { _ in shipperNudge.nudge() }),
             signingKey: signingKey, hmacKey: hmacKey, logger: logger)
         try guardianStats.catchUp(auditDirectory: configuration.auditDirectory, logSeq: await audit.lastSeq, logger: logger)
 
@@ -79,9 +93,18 @@ public enum Sidecar {
             [CollectedSample(labelValues: [], Double(pipeline.durableSeq.load(ordering: .relaxed)))]
         }
 
+        let shipper = shipmentTarget.map { target in
+            Shipper(
+                directory: configuration.auditDirectory, target: target,
+                backoff: ShipperBackoff(initial: configuration.shipper.initialBackoff, maximum: configuration.shipper.maxBackoff),
+                observer: ShipperReporter(metrics: metrics, pipeline: pipeline, target: target.description, logger: logger), logger: logger)
+        }
+        shipperNudge.attach(shipper)
+
         let routes = HTTPRoutes(
             pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, bearerToken: bearerToken,
-            maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds)
+            maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
+            shipper: shipper, auditDirectory: configuration.auditDirectory)
         let listen = configuration.listen
         let app = Application(
             router: routes.makeRouter(),
@@ -107,17 +130,23 @@ public enum Sidecar {
             throw error
         }
 
-        // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then audit.
+        // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then
+        // the shipper (an upload in flight is abandoned unmarked), then audit.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
+            .init(service: AuditRetentionService(
+                directory: configuration.auditDirectory, keepShipped: configuration.audit.keepShipped,
+                interval: AuditRetentionService.interval(keepShipped: configuration.audit.keepShipped), logger: logger)),
+        ]
+        if let shipper { services.append(.init(service: shipper)) }
+        services += [
+            .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
+            .init(service: BeeService(bees: bees, logger: logger)),
+            .init(service: app),
+        ]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
-                    .init(service: AuditRetentionService(
-                        directory: configuration.auditDirectory, keepShipped: configuration.audit.keepShipped, interval: .seconds(60), logger: logger)),
-                    .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
-                    .init(service: BeeService(bees: bees, logger: logger)),
-                    .init(service: app),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -161,13 +190,14 @@ public enum Sidecar {
 extension AuditLogOptions {
     init(
         _ config: AuditConfig, gzipLevel: Int, fsyncObserver: @escaping @Sendable (Duration) -> Void,
-        commitObserver: @escaping @Sendable ([(seq: UInt64, record: AuditRecord)]) -> Void
+        commitObserver: @escaping @Sendable ([(seq: UInt64, record: AuditRecord)]) -> Void,
+        compressionObserver: (@Sendable (String) -> Void)? = nil
     ) {
         self.init(
             fsync: FsyncMode(rawValue: config.fsync.rawValue) ?? .batch, rotateBytes: config.rotateBytes,
             rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval, gzipLevel: max(1, gzipLevel),
             failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver,
-            commitObserver: commitObserver)
+            commitObserver: commitObserver, compressionObserver: compressionObserver)
     }
 }
 

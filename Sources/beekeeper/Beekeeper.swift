@@ -1,6 +1,8 @@
 import ArgumentParser
 import BeekeeperConfig
+import BeekeeperShipper
 import Foundation
+import Logging
 
 struct Beekeeper: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,6 +62,21 @@ struct ConfigOption: ParsableArguments {
 
     func load() throws -> BeekeeperConfiguration {
         try ConfigurationLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// What only the environment can tell about `shipper.target` (an s3:// target's credentials and
+    /// endpoint), checked by `serve` and `config check`: a configuration error, exit status 2.
+    func checkShipper(_ configuration: BeekeeperConfiguration) throws {
+        guard let url = configuration.shipper.target else { return }
+        do {
+            _ = try ShipmentTargets.make(
+                url: url, timeout: configuration.shipper.timeout, environment: ProcessInfo.processInfo.environment,
+                logger: Logger(label: "beekeeper"))
+        } catch {
+            // An environment variable is blamed by name; a configuration key in the file it came from.
+            let file = error.key.hasPrefix("AWS_") ? nil : source
+            throw ConfigError(file: file, line: nil, key: error.key, message: error.message)
+        }
     }
 
     /// Which file the configuration came from, for messages and the `sidecar.started` record.

@@ -13,6 +13,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try options.load()
+            try options.checkShipper(configuration)
             print("# configuration is valid (source: \(options.source ?? "built-in defaults"))")
             print(configuration.renderedYAML(redactingSecrets: true), terminator: "")
         }

@@ -1,6 +1,7 @@
 import BeekeeperCore
 import Foundation
 import Sodium
+import Synchronization
 import Testing
 
 @testable import BeekeeperAudit
@@ -30,6 +31,27 @@ struct AuditLogTests {
             previous = record["chain"]!.stringValue!
         }
         #expect(!lines.joined().contains("audit.recovered"))
+    }
+
+    @Test("the compression observer hears of each sealed segment once its .jsonl.gz is complete")
+    func compressionObserver() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let heard = Mutex<[String]>([])
+        let options = AuditLogOptions(rotateBytes: 1500, compressionObserver: { path in
+            // Called once the file is in place: it must already be readable under its final name.
+            let exists = FileManager.default.fileExists(atPath: path)
+            heard.withLock { $0.append(exists ? path : "missing: " + path) }
+        })
+        let log = try await TestSupport.open(directory, options: options)
+        for index in 1...20 {
+            try await log.append([TestSupport.task("task.received", "task-\(index)")])
+        }
+        await log.waitForCompression()
+        let compressed = try AuditSegments.list(directory: directory.path).filter(\.isCompressed).map(\.path)
+        #expect(compressed.count >= 2)
+        #expect(heard.withLock { $0 }.sorted() == compressed)
+        try await log.close()
     }
 
     @Test("rotation by size: sealed segments end with a checkpoint, are gzip-compressed and the chain runs on")

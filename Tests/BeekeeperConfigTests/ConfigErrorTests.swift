@@ -99,6 +99,12 @@ struct ConfigErrorTests {
         ("shipper:\n  target: file:///var/audit", 2, "shipper.target", "must end with \"/\""),
         ("shipper:\n  target: file://relative/dir/", 2, "shipper.target", "absolute path"),
         ("shipper:\n  target: s3://B/prefix/", 2, "shipper.target", "bucket"),
+        ("shipper:\n  target: \"file:///var/my audit/\"", 2, "shipper.target", "contains a space; percent-encode it"),
+        ("shipper:\n  target: \"http://collector\\taudit/\"", 2, "shipper.target", "contains U+9"),
+        ("shipper:\n  target: http://collector:99999/audit/", 2, "shipper.target", "invalid port \"99999\""),
+        ("shipper:\n  target: http://collector:x/audit/", 2, "shipper.target", "invalid port \"x\""),
+        ("shipper:\n  target: http://user:pw@:8080/audit/", 2, "shipper.target", "needs a host"),
+        ("shipper:\n  target: https:///audit/", 2, "shipper.target", "needs a host"),
         ("backup:\n  databases: [{name: x, url: \"mysql://h/x\"}]", 2, "backup.databases[0].url", "postgresql://"),
     ])
     func badValues(yaml: String, line: Int, key: String, message: String) {
@@ -106,6 +112,15 @@ struct ConfigErrorTests {
         #expect(error?.line == line, "\(yaml)")
         #expect(error?.key == key, "\(yaml)")
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test("shipper targets that are fine", arguments: [
+        "http://[::1]:8080/audit/", "https://user:pw@collector.example:443/a/b/", "http://collector/", "file:///srv/my%20audit/",
+        "file://localhost/srv/audit/", "s3://audit-bucket/", "s3://audit.bucket-1/prefix/",
+    ])
+    func goodShipperTargets(target: String) throws {
+        let configuration = try ConfigurationLoader.parse(yaml: "shipper:\n  target: \"\(target)\"", file: "test.yaml")
+        #expect(configuration.shipper.target == target)
     }
 
     @Test("required keys of a bee, pattern and database are checked")

@@ -1,0 +1,34 @@
+import Dispatch
+import Synchronization
+
+/// Runs blocking file work (reads, writes, fsync) on threads of its own, never on Swift's
+/// cooperative pool, and lets the awaiting task cancel it between chunks.
+enum BlockingIO {
+
+    /// Set when the awaiting task is cancelled; long loops check it between chunks.
+    final class Cancellation: Sendable {
+        private let flag = Atomic<Bool>(false)
+        func cancel() { flag.store(true, ordering: .relaxed) }
+        var isCancelled: Bool { flag.load(ordering: .relaxed) }
+
+        func check() throws(ShipmentError) {
+            if isCancelled { throw .cancelled }
+        }
+    }
+
+    static func run<T: Sendable>(_ work: @escaping @Sendable (Cancellation) throws(ShipmentError) -> T) async throws(ShipmentError) -> T {
+        let cancellation = Cancellation()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, ShipmentError>, Never>) in
+                // A serial queue of its own: serial queues are "overcommit" in libdispatch and get a
+                // thread even when every pool thread is blocked (concurrent queues wait for one).
+                DispatchQueue(label: "beekeeper.shipper.io").async {
+                    continuation.resume(returning: Result { () throws(ShipmentError) -> T in try work(cancellation) })
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        return try result.get()
+    }
+}

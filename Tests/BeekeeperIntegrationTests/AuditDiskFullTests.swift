@@ -177,9 +177,13 @@ struct AuditDiskFullTests {
     /// Fills the disk while `id` runs (its first records already written), then makes sure the
     /// live segment's last page has no room for its terminal record either: unsigned requests
     /// are audited as auth.denied until one cannot be written (503). A 200-byte id makes the
-    /// terminal record longer than an auth.denied one.
-    func startTaskThenFillDisk(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String, id: String, seconds: Int) async throws -> Task<SidecarProcess.TaskAnswer, any Error> {
-        let running = Task { try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": .number(seconds)]]) }
+    /// terminal record longer than an auth.denied one. Only then does the bee finish: it waits
+    /// on a gate file (off the small disk) that this opens last, so a slow machine cannot let the
+    /// terminal record in before the disk is full (it did, with a fixed 2 s sleep, under load).
+    func startTaskThenFillDisk(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String, id: String) async throws -> Task<SidecarProcess.TaskAnswer, any Error> {
+        let gate = sidecar.directory + "/gate-" + UUID().uuidString.prefix(8)
+        let running = Task { try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 8, "gate": .string(gate)]]) }
+        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
         let started = await AuditHarness.poll(timeout: .seconds(10)) {
             ((try? AuditHarness.records(auditDir)) ?? []).contains { $0["task_id"]?.stringValue == id && $0["type"] == "task.started" }
         }
@@ -200,7 +204,7 @@ struct AuditDiskFullTests {
     @Test func terminalRecordWaitsForSpaceWhileTheTaskRuns() async throws {
         try await withSmallDisk { filesystem, sidecar, auditDir in
             let id = "bridge-" + String(repeating: "b", count: 193)
-            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id, seconds: 2)
+            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id)
             // Wait until the terminal record has failed at least once, then free space.
             let errorsBefore = try await Self.writeErrors(sidecar)
             let failedOnce = try await AuditHarness.poll(timeout: .seconds(10)) { try await Self.writeErrors(sidecar) > errorsBefore }
@@ -223,7 +227,7 @@ struct AuditDiskFullTests {
     @Test func taskThatRanIsNotRunAgainWhenItsAnswerWasRefused() async throws {
         try await withSmallDisk { filesystem, sidecar, auditDir in
             let id = "ran-" + String(repeating: "r", count: 196)
-            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id, seconds: 2)
+            let running = try await startTaskThenFillDisk(filesystem, sidecar, auditDir, id: id)
             let answer = try await running.value
             #expect(answer.status == 503, "\(answer.body.serialized())")
             #expect(answer.body.value(atPath: "error.code") == "audit_unavailable")

@@ -40,7 +40,14 @@ elif funcname == "sleep":
     time.sleep(kwargs.get("seconds", 60))
     json.dump("woke", sys.stdout)
 elif funcname in ("slow", "queued"):
-    time.sleep(kwargs.get("seconds", 1))
+    gate = kwargs.get("gate")
+    if gate:
+        # Finish when the test opens the gate (creates the file), at the latest after `seconds`.
+        deadline = time.monotonic() + kwargs.get("seconds", 1)
+        while not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    else:
+        time.sleep(kwargs.get("seconds", 1))
     json.dump({"slept": kwargs.get("seconds", 1)}, sys.stdout)
 else:
     sys.stderr.write(f"unknown funcname {funcname}\n")

@@ -62,10 +62,20 @@ let package = Package(
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),
         .target(name: "BeekeeperAuth", dependencies: ["BeekeeperCore", "Sodium"], swiftSettings: swiftSettings),
         .target(
+            name: "BeekeeperBackup",
+            dependencies: [
+                "BeekeeperCore", "BeekeeperConfig", "Postgres", "Zlib", "Sodium",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BeekeeperServer",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution",
-                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "Sodium",
+                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -77,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "beekeeper",
             dependencies: [
-                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperCore",
+                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
                 "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,8 +128,16 @@ let package = Package(
         .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperAuthTests", dependencies: ["BeekeeperAuth", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "BeekeeperBackupTests",
+            dependencies: [
+                "BeekeeperBackup", "BeekeeperCore", "BeekeeperConfig", "Postgres", "Zlib", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BeekeeperIntegrationTests",
-            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib"],
+            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib", "Postgres"],
             exclude: ["Bees", "Tools"],
             swiftSettings: swiftSettings
         ),

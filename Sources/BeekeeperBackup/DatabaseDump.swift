@@ -68,7 +68,7 @@ struct DatabaseDump: Sendable {
             let manifest = BackupManifest(
                 database: database.name, file: name, sizeBytes: size, sha256: sha256, uncompressedBytes: writer.uncompressedBytes,
                 serverVersion: serverVersion, serverVersionNumber: session.connection.serverVersion, pgDumpVersion: pgDumpVersion.text,
-                startedAt: startedAt, finishedAt: finishedAt, durationSeconds: (clock.now - start).seconds, timeZone: timeZoneName,
+                startedAt: startedAt, finishedAt: finishedAt, durationSeconds: ((clock.now - start).seconds * 1000).rounded() / 1000, timeZone: timeZoneName,
                 snapshot: snapshot, tables: tables)
             // Manifest first: a crash before the rename leaves a manifest without its dump,
             // which the next start removes; never a dump that cannot be verified.

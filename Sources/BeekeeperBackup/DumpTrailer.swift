@@ -16,15 +16,11 @@ enum DumpTrailer {
     /// Whether `tail`, the last bytes of a dump, ends with the completion line followed only by
     /// comment dashes, blank lines and `\unrestrict`.
     static func isComplete(tail: [UInt8]) -> Bool {
-        let lines = String(decoding: tail, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard let index = lines.lastIndex(where: { $0.trimmingCarriageReturn() == completionLine }) else { return false }
-        return lines[(index + 1)...].allSatisfy { line in
-            let line = line.trimmingCarriageReturn()
-            return line.isEmpty || line == "--" || line.hasPrefix("\\unrestrict ")
+        // Bytes, not Characters: "\r\n" is one Character, and a tail may start mid-character.
+        let lines = tail.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
         }
+        guard let index = lines.lastIndex(of: completionLine) else { return false }
+        return lines[(index + 1)...].allSatisfy { $0.isEmpty || $0 == "--" || $0.hasPrefix("\\unrestrict ") }
     }
-}
-
-extension Substring {
-    fileprivate func trimmingCarriageReturn() -> Substring { hasSuffix("\r") ? dropLast() : self }
 }

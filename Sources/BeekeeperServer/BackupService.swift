@@ -1,5 +1,4 @@
 import BeekeeperBackup
-import Logging
 import ServiceLifecycle
 
 /// Runs the backup scheduler for the sidecar's life. It is the last service in the group, so it
@@ -9,12 +8,8 @@ import ServiceLifecycle
 struct BackupService: Service {
     let runner: BackupRunner
     let scheduler: BackupScheduler?
-    let logger: Logger
 
     func run() async throws {
-        for path in runner.directory.removeLeftovers() {
-            logger.notice("backup: removed a file an interrupted run left behind", metadata: ["path": "\(path)"])
-        }
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown {
                 if let scheduler { await scheduler.run() }

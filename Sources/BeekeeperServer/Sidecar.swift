@@ -84,6 +84,10 @@ public enum Sidecar {
         let backups = BackupRunner(
             configuration: configuration.backup, directory: configuration.backupDirectory, observer: backupEvents, logger: logger)
         let backupScheduler = try makeBackupScheduler(configuration: configuration, runner: backups, logger: logger)
+        // Before anything can start a run: what a killed run left behind goes now.
+        for path in backups.directory.removeLeftovers() {
+            logger.notice("backup: removed a file an interrupted run left behind", metadata: ["path": "\(path)"])
+        }
 
         let routes = HTTPRoutes(
             pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, backups: backups, bearerToken: bearerToken,
@@ -124,7 +128,7 @@ public enum Sidecar {
                     .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
                     .init(service: BeeService(bees: bees, logger: logger)),
                     .init(service: app),
-                    .init(service: BackupService(runner: backups, scheduler: backupScheduler, logger: logger)),
+                    .init(service: BackupService(runner: backups, scheduler: backupScheduler)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

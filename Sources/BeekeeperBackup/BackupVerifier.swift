@@ -16,6 +16,8 @@ import Zlib
 public struct BackupVerifier: Sendable {
     public var tools: BackupTools
     public var logger: Logger
+    /// Scratch databases are named this and 12 random hex digits.
+    var scratchPrefix = "beekeeper_verify_"
 
     public init(tools: BackupTools = BackupTools(), logger: Logger) {
         self.tools = tools
@@ -105,7 +107,7 @@ public struct BackupVerifier: Sendable {
             SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding, datcollate, datctype
             FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
             """)
-        let scratch = "beekeeper_verify_" + Hex.encode(Sodium.randomBytes(6))
+        let scratch = scratchPrefix + Hex.encode(Sodium.randomBytes(6))
         var create = "CREATE DATABASE \(scratch) TEMPLATE template0"
         if let encoding = settings[row: 0, column: "encoding"], let collate = settings[row: 0, column: "datcollate"],
             let ctype = settings[row: 0, column: "datctype"]

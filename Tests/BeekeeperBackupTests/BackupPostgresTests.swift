@@ -146,9 +146,12 @@ struct BackupPostgresTests {
     func restore() async throws {
         let (database, scratch, manifest, path) = try await backUp(verify: .restore)
         #expect(manifest.verification?.mode == "restore")
-        let verifier = BackupVerifier(logger: logger)
+        // A prefix of this test's own: other suites may verify by restore at the same time.
+        var verifier = BackupVerifier(logger: logger)
+        let prefix = "beekeeper_verify_t\(UUID().uuidString.prefix(6).lowercased())_"
+        verifier.scratchPrefix = prefix
         try await verifier.verify(dumpPath: path, manifest: manifest, mode: .restore, url: database.url)
-        #expect(try TestDatabase.databases(prefix: "beekeeper_verify_").isEmpty)
+        #expect(try TestDatabase.databases(prefix: prefix).isEmpty)
 
         // The manifest claims a row the dump does not have.
         var wrongCount = manifest
@@ -158,7 +161,7 @@ struct BackupPostgresTests {
         } throws: { error in
             "\(error)".contains("public.bees: manifest 4, restored 3")
         }
-        #expect(try TestDatabase.databases(prefix: "beekeeper_verify_").isEmpty)
+        #expect(try TestDatabase.databases(prefix: prefix).isEmpty)
 
         // A dump whose SQL fails halfway: psql stops (ON_ERROR_STOP) and says why.
         let text = String(decoding: try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: path)))), as: UTF8.self)
@@ -175,7 +178,7 @@ struct BackupPostgresTests {
             let text = "\(error)"
             return text.contains("psql exit status 3") && text.contains("no_such_function")
         }
-        #expect(try TestDatabase.databases(prefix: "beekeeper_verify_").isEmpty)
+        #expect(try TestDatabase.databases(prefix: prefix).isEmpty)
     }
 
     @Test("a pg_dump older than the server is refused before anything is written")

@@ -154,7 +154,7 @@ struct BackupCommandTests {
 
     @Test func withASidecarTheRunGoesThroughSignedPOST() async throws {
         let database = try BackupTestDatabase()
-        let tools = try SlowTools(in: NSTemporaryDirectory() + "beekeeper-bk-tools-" + UUID().uuidString.prefix(8).lowercased(), delay: 2)
+        let tools = try SlowTools(in: NSTemporaryDirectory() + "beekeeper-bk-tools-" + UUID().uuidString.prefix(8).lowercased(), delay: 3)
         defer { try? FileManager.default.removeItem(atPath: (tools.directory as NSString).deletingLastPathComponent) }
         let sidecar = try await SidecarProcess(config: { keyHex, dataDir in
             Self.config(keyHex: keyHex, dataDir: dataDir, databases: [("colonies", database.url), ("broken", BackupTestDatabase.unreachableURL)])
@@ -171,9 +171,14 @@ struct BackupCommandTests {
         let file = try #require(records.last?["file"]?.stringValue)
         #expect(FileManager.default.fileExists(atPath: sidecar.dataDir + "/backups/" + file))
 
-        // One run at a time: a second request while one runs gets 409.
+        // One run at a time: a second request while one runs (its pg_dump has started) gets 409.
+        try? FileManager.default.removeItem(atPath: tools.pidFile)
         async let first = sidecar.post("/v1/backups", body: Array(#"{"database":"colonies"}"#.utf8))
-        try await Task.sleep(for: .milliseconds(700))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !FileManager.default.fileExists(atPath: tools.pidFile) {
+            guard ContinuousClock.now < deadline else { throw HarnessError("the first run's pg_dump did not start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let second = try await sidecar.post("/v1/backups", body: Array("{}".utf8))
         #expect(second.status == 409, "\(String(decoding: second.body, as: UTF8.self))")
         #expect(try JSONValue.parse(second.body).value(atPath: "error.code")?.stringValue == "backup_running")

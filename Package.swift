@@ -71,10 +71,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BeekeeperBackup",
+            dependencies: [
+                "BeekeeperCore", "BeekeeperConfig", "Postgres", "Zlib", "Sodium",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BeekeeperServer",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution",
-                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "Sodium",
+                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -86,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "beekeeper",
             dependencies: [
-                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperCore",
+                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
                 "BeekeeperShipper", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,8 +148,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BeekeeperBackupTests",
+            dependencies: [
+                "BeekeeperBackup", "BeekeeperCore", "BeekeeperConfig", "Postgres", "Zlib", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BeekeeperIntegrationTests",
-            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib"],
+            dependencies: ["BeekeeperCore", "BeekeeperAuth", "Sodium", "Curl", "Zlib", "Postgres"],
             exclude: ["Bees", "Tools"],
             swiftSettings: swiftSettings
         ),

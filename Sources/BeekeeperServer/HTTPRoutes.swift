@@ -1,5 +1,6 @@
 import BeekeeperAudit
 import BeekeeperAuth
+import BeekeeperBackup
 import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
@@ -16,6 +17,7 @@ struct HTTPRoutes: Sendable {
     let verifier: RequestVerifier
     let bees: [Bee]
     let guardianStats: GuardianStats
+    let backups: BackupRunner
     let bearerToken: [UInt8]?
     let maxBodyBytes: Int
     let windowSeconds: Double
@@ -40,6 +42,9 @@ struct HTTPRoutes: Sendable {
         }
         router.post("/v1/guardian/check") { request, _ in
             await self.signed(request) { body, actor in await self.pipeline.check(body: body, actor: actor) }
+        }
+        router.post("/v1/backups") { request, _ in
+            await self.signed(request) { body, actor in await self.runBackups(body: body, actor: actor) }
         }
         return router
     }

@@ -1,6 +1,7 @@
 public import BeekeeperConfig
 import BeekeeperAudit
 import BeekeeperAuth
+import BeekeeperBackup
 import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
@@ -101,8 +102,18 @@ public enum Sidecar {
         }
         shipperNudge.attach(shipper)
 
+        let backupEvents = BackupEvents(pipeline: pipeline, logger: logger)
+        backupEvents.registerSeries(databases: configuration.backup.databases.map(\.name))
+        let backups = BackupRunner(
+            configuration: configuration.backup, directory: configuration.backupDirectory, observer: backupEvents, logger: logger)
+        let backupScheduler = try makeBackupScheduler(configuration: configuration, runner: backups, logger: logger)
+        // Before anything can start a run: what a killed run left behind goes now.
+        for path in backups.directory.removeLeftovers() {
+            logger.notice("backup: removed a file an interrupted run left behind", metadata: ["path": "\(path)"])
+        }
+
         let routes = HTTPRoutes(
-            pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, bearerToken: bearerToken,
+            pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, backups: backups, bearerToken: bearerToken,
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
         let listen = configuration.listen
@@ -130,8 +141,8 @@ public enum Sidecar {
             throw error
         }
 
-        // Shutdown runs in reverse: HTTP stops taking work and drains, then bees, then stats, then
-        // the shipper (an upload in flight is abandoned unmarked), then audit.
+        // Shutdown runs in reverse: a running backup is stopped, HTTP stops taking work and drains,
+        // then bees, then stats, then the shipper (an upload in flight is abandoned unmarked), then audit.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
             .init(service: AuditRetentionService(
@@ -143,6 +154,7 @@ public enum Sidecar {
             .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
             .init(service: BeeService(bees: bees, logger: logger)),
             .init(service: app),
+            .init(service: BackupService(runner: backups, scheduler: backupScheduler)),
         ]
         let group = ServiceGroup(
             configuration: .init(
@@ -150,6 +162,34 @@ public enum Sidecar {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+
+    /// The scheduler when `backup.schedule` or `backup.run_on_start` asks for runs.
+    static func makeBackupScheduler(configuration: BeekeeperConfiguration, runner: BackupRunner, logger: Logger) throws -> BackupScheduler? {
+        let backup = configuration.backup
+        guard backup.schedule != nil || backup.runOnStart else { return nil }
+        var schedule: CronSchedule? = nil
+        if let expression = backup.schedule {
+            do {
+                schedule = try CronSchedule(expression)
+            } catch {
+                throw SidecarStartupError(description: "backup.schedule: \(error)")
+            }
+        }
+        guard let timeZone = TimeZone(identifier: backup.timezone) else {
+            throw SidecarStartupError(description: "backup.timezone: unknown time zone \"\(backup.timezone)\"")
+        }
+        return BackupScheduler(
+            schedule: schedule, timeZone: timeZone, runOnStart: backup.runOnStart,
+            statePath: configuration.stateDirectory + "/backup-schedule.json", logger: logger
+        ) { trigger in
+            do throws(BackupError) {
+                _ = try await runner.run(trigger: trigger)
+            } catch {
+                // Busy: a run asked for over HTTP is in progress and stands in for this one.
+                logger.notice("backup: scheduled run skipped", metadata: ["trigger": "\(trigger.rawValue)", "reason": "\(error.message)"])
+            }
+        }
     }
 
     static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, blockReasons: [String], auditDirectory: String) {

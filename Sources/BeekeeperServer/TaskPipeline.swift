@@ -13,6 +13,9 @@ import Synchronization
 /// Every answer that says a task ran, was blocked or was recorded is returned only after the
 /// audit records behind it are durable.
 final class TaskPipeline: Sendable {
+    /// Attempts at a terminal record while its client waits (delays 0.1 s doubling to 3.2 s).
+    static let terminalRecordAttempts = 7
+
     struct Answer: Sendable {
         var status: Int
         var body: JSONValue
@@ -260,16 +263,17 @@ final class TaskPipeline: Sendable {
             metrics.taskDuration.labels(bee, funcname).observe(duration.seconds)
             metrics.windows.record(bee: bee, funcname: funcname, seconds: duration.seconds, success: label == "succeeded")
         }
-        // The bee has run, and the answer must not precede its record: retry a little while the client waits.
+        // The bee has run, and the answer must not precede its record: retry while the client waits
+        // (7 attempts over about 6 s, so a short disk hiccup still gets the real answer).
         var lastError: (any Error)? = nil
-        for attempt in 0..<5 {
+        for attempt in 0..<Self.terminalRecordAttempts {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 << (attempt - 1))) }
             do {
                 try await self.record([record])
                 observe()
                 return result
             } catch {
                 lastError = error
-                try? await Task.sleep(for: .milliseconds(100 << attempt))
             }
         }
         // Still not durable: answer 503 but keep the id claimed, so a retry cannot run the bee again;

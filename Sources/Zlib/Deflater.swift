@@ -81,7 +81,12 @@ public final class Deflater {
         }
     }
 
-    private func ensureActive() throws(ZlibError) {
+    /// After an error in a caller's body: nothing more may be fed in.
+    func markFailed() {
+        self.state = .failed
+    }
+
+    func ensureActive() throws(ZlibError) {
         switch self.state {
         case .active: return
         case .finished: throw .streamError("deflater already finished")

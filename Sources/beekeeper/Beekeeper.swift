@@ -10,7 +10,8 @@ struct Beekeeper: AsyncParsableCommand {
         abstract: "A sidecar that makes ColonyOS bees observable and accountable.",
         version: "0.1.0",
         subcommands: [
-            ServeCommand.self, SubmitCommand.self, AuditCommand.self, StatsCommand.self, KeysCommand.self, ConfigCommand.self,
+            ServeCommand.self, SubmitCommand.self, AuditCommand.self, StatsCommand.self, BackupCommand.self, KeysCommand.self,
+            ConfigCommand.self,
         ])
 }
 

@@ -168,3 +168,37 @@ struct PostgresTests {
         #expect(sums == Set((0..<8).map { String($0 * 2) }))
     }
 }
+
+@Suite("Connection parameters")
+struct ConnectionParametersTests {
+    @Test("a URL's settings, its decoded password, and a conninfo string without it")
+    func parsing() throws {
+        let parameters = try ConnectionParameters(parsing: "postgresql://bee%20keeper:p%40ss'w%5Cd@db.example:5433/colonies?sslmode=require&application_name=x")
+        #expect(parameters["user"] == "bee keeper")
+        #expect(parameters.password == "p@ss'w\\d")
+        #expect(parameters["host"] == "db.example" && parameters["port"] == "5433" && parameters["dbname"] == "colonies")
+        #expect(parameters["sslmode"] == "require")
+        let stripped = parameters.removingPassword()
+        #expect(stripped.password == nil)
+        #expect(!stripped.conninfo.contains("ss'w"))
+        // The conninfo string parses back to the same settings (quotes and backslashes escaped).
+        #expect(try ConnectionParameters(parsing: parameters.conninfo) == parameters)
+        #expect(try ConnectionParameters(parsing: stripped.conninfo) == stripped)
+        var other = stripped
+        other["dbname"] = "scratch 'db'"
+        #expect(try ConnectionParameters(parsing: other.conninfo)["dbname"] == "scratch 'db'")
+        #expect(Set(try ConnectionParameters(parsing: "host=/tmp port=5432 dbname=x").settings.map(\.keyword)) == ["host", "port", "dbname"])
+    }
+
+    @Test("a malformed string is refused without echoing its password")
+    func malformed() {
+        do {
+            _ = try ConnectionParameters(parsing: "postgresql://u:topsecret-77@host/db?no_such_option=1")
+            Issue.record("accepted a malformed URL")
+        } catch {
+            #expect(!error.message.contains("topsecret-77"), "\(error)")
+            #expect(error.message.contains("invalid connection string"))
+        }
+        #expect(throws: PostgresError.self) { try ConnectionParameters(parsing: "host='unterminated") }
+    }
+}

@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "BeekeeperShipper",
             dependencies: [
-                "BeekeeperAudit", "BeekeeperConfig", "Curl", "Sodium",
+                "BeekeeperAudit", "BeekeeperConfig", "BeekeeperCore", "Curl", "Sodium",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -79,6 +79,13 @@ public enum AuditSegments {
         try list(directory: directory).filter { $0.isCompressed && !$0.isShipped }
     }
 
+    /// What waits for the shipper, summed: what `/readyz` and the backlog gauges report. An
+    /// unreadable directory counts as empty here; the shipper itself reports the error.
+    public static func backlog(directory: String) -> (segments: Int, bytes: Int64, oldest: AuditSegment?) {
+        let ready = (try? readyToShip(directory: directory)) ?? []
+        return (ready.count, ready.reduce(0) { $0 + $1.byteCount }, ready.first)
+    }
+
     /// Records that the collector acknowledged `segment` at `date`: a durable `<name>.shipped`
     /// marker whose modification time starts the `keep_shipped` clock.
     public static func markShipped(_ segment: AuditSegment, at date: Date = Date()) throws(AuditError) {

@@ -1,3 +1,4 @@
+import BeekeeperCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,40 +25,16 @@ enum POSIX {
 
     /// Writes all of `bytes` at `offset`; a short write is continued, never silently accepted.
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, path: String) throws(AuditError) {
-        var written = 0
-        let code: Int32? = bytes.withUnsafeBytes { raw -> Int32? in
-            while written < raw.count {
-                let count = pwrite(fd, raw.baseAddress! + written, raw.count - written, off_t(offset) + off_t(written))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                // A zero-length write of a non-empty buffer means the device took nothing.
-                if count == 0 { return ENOSPC }
-                written += count
-            }
-            return nil
+        if let code = bytes.withUnsafeBytes({ UnixIO.writeAll(fd, $0, at: offset) }) {
+            throw .io(operation: "write", path: path, errno: code)
         }
-        if let code { throw .io(operation: "write", path: path, errno: code) }
     }
 
     /// Appends all of `bytes` at the descriptor's position (for files written front to back).
     static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, path: String) throws(AuditError) {
-        let contiguous = Array(bytes)
-        var written = 0
-        let code: Int32? = contiguous.withUnsafeBytes { raw -> Int32? in
-            while written < raw.count {
-                let count = write(fd, raw.baseAddress! + written, raw.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                if count == 0 { return ENOSPC }
-                written += count
-            }
-            return nil
+        if let code = Array(bytes).withUnsafeBytes({ UnixIO.writeAll(fd, $0) }) {
+            throw .io(operation: "write", path: path, errno: code)
         }
-        if let code { throw .io(operation: "write", path: path, errno: code) }
     }
 
     /// Reads up to `buffer.count` bytes; 0 at end of file.

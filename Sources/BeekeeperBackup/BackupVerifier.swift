@@ -151,13 +151,7 @@ public struct BackupVerifier: Sendable {
         let result: ExecutionResult<(OutputTail, BackupError?), DiscardedOutput, SequenceOutput>
         do {
             result = try await Subprocess.run(configuration, input: .inputWriter, output: .discarded, error: .sequence) { execution in
-                async let errors: OutputTail = {
-                    var tail = OutputTail()
-                    do {
-                        for try await buffer in execution.standardError { buffer.withUnsafeBytes { tail.append($0) } }
-                    } catch {}
-                    return tail
-                }()
+                async let errors = OutputTail.collect(execution.standardError)
                 let fed = await Self.feed(dumpPath, to: execution.standardInputWriter)
                 return (await errors, fed)
             }

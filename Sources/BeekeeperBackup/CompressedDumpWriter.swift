@@ -1,3 +1,4 @@
+import BeekeeperCore
 import Sodium
 import Zlib
 
@@ -9,8 +10,6 @@ import Musl
 import Darwin
 #endif
 
-// The class's own `write` shadows the C function inside it.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 
 /// Streams a dump into a new gzip file: each chunk of input is compressed, the compressed bytes
 /// hashed (SHA-256 of the file, as `sha256sum` reports it) and written at once, so memory stays
@@ -81,15 +80,7 @@ final class CompressedDumpWriter {
     private func writeOut(_ chunk: UnsafeBufferPointer<UInt8>) throws(BackupError) {
         let raw = UnsafeRawBufferPointer(chunk)
         hasher?.update(raw)
-        var offset = 0
-        while offset < raw.count {
-            let written = systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Self.failure("cannot write", path)
-            }
-            offset += written
-        }
+        if let code = UnixIO.writeAll(descriptor, raw) { throw Self.failure("cannot write", path, errno: code) }
         compressedBytes += Int64(raw.count)
     }
 

@@ -122,13 +122,7 @@ struct DatabaseDump: Sendable {
         let result: ExecutionResult<(OutputTail, BackupError?), SequenceOutput, SequenceOutput>
         do {
             result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) { execution in
-                async let errors: OutputTail = {
-                    var tail = OutputTail()
-                    do {
-                        for try await buffer in execution.standardError { buffer.withUnsafeBytes { tail.append($0) } }
-                    } catch {}
-                    return tail
-                }()
+                async let errors = OutputTail.collect(execution.standardError)
                 var failure: BackupError? = nil
                 do {
                     for try await buffer in execution.standardOutput {

@@ -1,3 +1,5 @@
+import Subprocess
+
 /// The last `capacity` bytes of a stream (a tool's stderr), in bounded memory.
 struct OutputTail: Sendable {
     let capacity: Int
@@ -26,4 +28,16 @@ struct OutputTail: Sendable {
 extension OutputTail {
     /// The last `capacity` bytes, raw.
     var bytes: [UInt8] { Array(storage.suffix(capacity)) }
+}
+
+extension OutputTail {
+    /// Reads a tool's stderr to its end, keeping the tail; a read error ends it early (the tail
+    /// only explains a failure, it is never the failure).
+    static func collect(_ stream: SubprocessOutputSequence) async -> OutputTail {
+        var tail = OutputTail()
+        do {
+            for try await buffer in stream { buffer.withUnsafeBytes { tail.append($0) } }
+        } catch {}
+        return tail
+    }
 }

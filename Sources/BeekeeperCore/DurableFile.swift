@@ -46,18 +46,10 @@ public enum DurableFile {
         guard fd >= 0 else { throw Failure(path, errno == EEXIST ? "already exists; refusing to overwrite it" : "cannot create") }
         // The umask must neither widen nor narrow the mode promised (0600 for keys).
         _ = fchmod(fd, mode_t(mode))
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                let failure = Failure(path, "cannot write")
-                _ = close(fd)
-                throw failure
-            }
-            written += result
+        if let code = bytes.withUnsafeBytes({ UnixIO.writeAll(fd, $0) }) {
+            let failure = Failure(path, "cannot write", errno: code)
+            _ = close(fd)
+            throw failure
         }
         guard fsync(fd) == 0 else {
             let failure = Failure(path, "cannot fsync")

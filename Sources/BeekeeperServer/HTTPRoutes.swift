@@ -139,12 +139,12 @@ struct HTTPRoutes: Sendable {
 
     /// The shipper's state for `/readyz`: the backlog on disk and how the last attempts went.
     func shipperDetail() -> JSONValue {
-        let backlog = (try? AuditSegments.readyToShip(directory: auditDirectory)) ?? []
+        let backlog = AuditSegments.backlog(directory: auditDirectory)
         var detail: [JSONValue.Member] = [
             .init("target", shipper.map { .string($0.status.target) } ?? .null),
-            .init("backlog_segments", .number(backlog.count)),
-            .init("backlog_bytes", .number(String(backlog.reduce(Int64(0)) { $0 + $1.byteCount }))),
-            .init("oldest_unshipped", backlog.first.map { .string($0.fileName) } ?? .null),
+            .init("backlog_segments", .number(backlog.segments)),
+            .init("backlog_bytes", .number(String(backlog.bytes))),
+            .init("oldest_unshipped", backlog.oldest.map { .string($0.fileName) } ?? .null),
         ]
         guard let status = shipper?.status else { return .object(detail) }
         func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }

@@ -204,12 +204,11 @@ public enum Sidecar {
             bees.map { CollectedSample(labelValues: [$0.status.name], Double($0.status.restarts)) }
         }
         // The backlog is what the directory holds: sealed, compressed segments without a shipped marker.
-        let backlog: @Sendable () -> [AuditSegment] = { (try? AuditSegments.readyToShip(directory: auditDirectory)) ?? [] }
         registry.collector("beekeeper_shipper_backlog_segments", help: "Sealed audit segments not yet shipped.", type: .gauge, labelNames: []) {
-            [CollectedSample(labelValues: [], Double(backlog().count))]
+            [CollectedSample(labelValues: [], Double(AuditSegments.backlog(directory: auditDirectory).segments))]
         }
         registry.collector("beekeeper_shipper_backlog_bytes", help: "Bytes of sealed audit segments not yet shipped.", type: .gauge, labelNames: []) {
-            [CollectedSample(labelValues: [], Double(backlog().reduce(0) { $0 + $1.byteCount }))]
+            [CollectedSample(labelValues: [], Double(AuditSegments.backlog(directory: auditDirectory).bytes))]
         }
         registry.collector(
             "beekeeper_guardian_decisions_total", help: "Guardian decisions since the data directory was created (persisted).",

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BeekeeperCore
 import Sodium
 
 /// Blocking file operations of the shipper: hashing a segment and copying it durably.
@@ -94,17 +95,7 @@ enum SegmentFile {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ShipmentError) {
-        var written = 0
-        while written < bytes.count {
-            let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "write", path: path, errno: errno)
-            }
-            // A zero-length write of a non-empty buffer: the device took nothing.
-            if count == 0 { throw .io(operation: "write", path: path, errno: ENOSPC) }
-            written += count
-        }
+        if let code = UnixIO.writeAll(fd, bytes) { throw .io(operation: "write", path: path, errno: code) }
     }
 }
 

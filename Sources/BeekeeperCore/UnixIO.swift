@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The write loop every durable file in Beekeeper needs, once: short writes continued, EINTR
+/// retried, and the errno that stopped it handed back for the caller's own typed error.
+public enum UnixIO {
+    /// Writes all of `bytes` to `fd`, at `offset` (pwrite) or else at the descriptor's position.
+    /// Returns nil when everything was written, else the errno; a write that takes nothing of a
+    /// non-empty buffer counts as ENOSPC (the device took nothing), never as an endless loop.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64? = nil) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let pointer = bytes.baseAddress! + written
+            let remaining = bytes.count - written
+            let count = offset.map { pwrite(fd, pointer, remaining, off_t($0) + off_t(written)) } ?? write(fd, pointer, remaining)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            if count == 0 { return ENOSPC }
+            written += count
+        }
+        return nil
+    }
+}

@@ -1,13 +1,11 @@
 import ArgumentParser
 import BeekeeperAudit
-import BeekeeperAuth
 import BeekeeperBackup
 import BeekeeperConfig
 import BeekeeperCore
 import Curl
 import Foundation
 import Logging
-import Sodium
 
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,9 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
             abstract: "Back up now: through the sidecar serving the data directory (signed POST /v1/backups), else in-process.")
 
         @Argument(help: "A database from backup.databases (default: every one).") var name: String?
-        @Option(help: "Sidecar base URL (default: http://<listen> from the config).") var server: String?
-        @Option(help: "Ed25519 secret key file, for a running sidecar (from `beekeeper keys generate`).") var key = "ops.key"
-        @Option(help: "Key name under auth.keys (default: the key file's base name).") var keyName: String?
+        @OptionGroup var client: SignedClientOptions
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -50,16 +46,10 @@ struct BackupCommand: AsyncParsableCommand {
 
         /// The sidecar holds the data directory: it runs the backup, the CLI waits for the answer.
         func viaSidecar(_ configuration: BeekeeperConfiguration) async throws -> JSONValue {
-            let keyPair: Ed25519.KeyPair
-            do {
-                keyPair = try KeyFile.loadKeyPair(at: key)
-            } catch {
-                throw UsageError(description: "a sidecar serves \(configuration.dataDir), so the backup goes through it, which needs --key: \(error)")
-            }
-            let keyName = keyName ?? URL(fileURLWithPath: key).deletingPathExtension().lastPathComponent
             let body: JSONValue = name.map { ["database": .string($0)] } ?? [:]
-            let response = try await SidecarClient(server: server, configuration: configuration)
-                .signedPOST(path: "/v1/backups", body: body.bytes, keyName: keyName, keyPair: keyPair, timeout: .seconds(24 * 3600))
+            let response = try await client.post(
+                "/v1/backups", body: body.bytes, configuration: configuration, timeout: .seconds(24 * 3600),
+                why: "a sidecar serves \(configuration.dataDir), so the backup goes through it, which needs --key")
             let answer = try? JSONValue.parse(response.body)
             switch response.status {
             case 200, 502:

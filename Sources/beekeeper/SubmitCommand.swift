@@ -1,10 +1,8 @@
 import ArgumentParser
-import BeekeeperAuth
 import BeekeeperConfig
 import BeekeeperCore
 import Curl
 import Foundation
-import Sodium
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,9 +13,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Keyword arguments, a JSON object.") var kwargs: String?
     @Option(help: "Idempotency key: a finished id is answered from the stored outcome.") var id: String?
     @Option(help: "Per-attempt timeout in seconds, overriding the bee's.") var timeout: Double?
-    @Option(help: "Sidecar base URL (default: http://<listen> from the config).") var server: String?
-    @Option(help: "Ed25519 secret key file (from `beekeeper keys generate`).") var key = "ops.key"
-    @Option(help: "Key name under auth.keys (default: the key file's base name).") var keyName: String?
+    @OptionGroup var client: SignedClientOptions
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
@@ -35,15 +31,7 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if let timeout { body.append(.init("timeout", .number(timeout))) }
 
-        let keyPair: Ed25519.KeyPair
-        do {
-            keyPair = try KeyFile.loadKeyPair(at: key)
-        } catch {
-            throw UsageError(description: "--key: \(error)")
-        }
-        let name = keyName ?? URL(fileURLWithPath: key).deletingPathExtension().lastPathComponent
-        let client = SidecarClient(server: server, configuration: configuration)
-        let response = try await client.signedPOST(path: "/v1/tasks", body: JSONValue.object(body).bytes, keyName: name, keyPair: keyPair)
+        let response = try await client.post("/v1/tasks", body: JSONValue.object(body).bytes, configuration: configuration)
         print(String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .newlines))
         guard (200..<300).contains(response.status) else {
             throw OperationFailed(description: "the sidecar answered HTTP \(response.status)")

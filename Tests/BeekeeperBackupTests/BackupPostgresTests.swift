@@ -303,7 +303,9 @@ struct BackupPostgresTests {
         let runner = runner(configuration(database), scratch, tools: BackupTools(pgDump: slow))
         let run = Task { try await runner.run(trigger: .cli) }
         let deadline = ContinuousClock.now + .seconds(30)
-        while !scratch.files("backups/last").contains(where: { $0.hasSuffix(".tmp") }) || readText(pidFile) == nil {
+        // The pid file exists (empty) a moment before the shell writes its pid: wait for the pid.
+        func writtenPID() -> Int32? { readText(pidFile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+        while !scratch.files("backups/last").contains(where: { $0.hasSuffix(".tmp") }) || writtenPID() == nil {
             guard ContinuousClock.now < deadline else { throw TestFailure("pg_dump did not start within 30 s") }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -315,7 +317,7 @@ struct BackupPostgresTests {
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(report.results.first?.error?.kind == .cancelled)
         #expect(scratch.files("backups/last").isEmpty)
-        let pid = try #require(Int32(readText(pidFile)!.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(writtenPID())
         #expect(kill(pid, 0) != 0, "pg_dump (pid \(pid)) still runs")
         #expect(!runner.isRunning)
     }

@@ -62,11 +62,23 @@ struct SlowTools {
 
     var environment: [String: String] { ["PATH": directory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")] }
 
+    /// The stand-in's pid once it has written it (the file exists, empty, a moment before).
+    var writtenPID: Int32? {
+        (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    func waitForPID() async throws -> Int32 {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let pid = writtenPID { return pid }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("the stand-in pg_dump never wrote its pid")
+    }
+
     /// Stops a stand-in that outlived its sidecar.
     func killLeftover() {
-        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(pid, SIGKILL)
-        }
+        if let pid = writtenPID { kill(pid, SIGKILL) }
     }
 }
 
@@ -174,11 +186,7 @@ struct BackupCommandTests {
         // One run at a time: a second request while one runs (its pg_dump has started) gets 409.
         try? FileManager.default.removeItem(atPath: tools.pidFile)
         async let first = sidecar.post("/v1/backups", body: Array(#"{"database":"colonies"}"#.utf8))
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !FileManager.default.fileExists(atPath: tools.pidFile) {
-            guard ContinuousClock.now < deadline else { throw HarnessError("the first run's pg_dump did not start") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        _ = try await tools.waitForPID()
         let second = try await sidecar.post("/v1/backups", body: Array("{}".utf8))
         #expect(second.status == 409, "\(String(decoding: second.body, as: UTF8.self))")
         #expect(try JSONValue.parse(second.body).value(atPath: "error.code")?.stringValue == "backup_running")
@@ -268,6 +276,7 @@ struct BackupCommandTests {
         #expect(restarted.log.contains("path=\(restarted.dataDir)/backups/last/\(temporary)"))
         // The new run's file (it may reuse the name when the restart falls in the same second).
         let newTemporary = try await waitForTemporary(restarted.dataDir)
+        let dumpPID = try await tools.waitForPID()
 
         // SIGTERM during a dump: pg_dump is stopped, its temporary file removed, the failure recorded.
         let status = try await restarted.terminate(timeout: .seconds(20))
@@ -277,9 +286,7 @@ struct BackupCommandTests {
         let failed = try restarted.auditRecords().filter { $0["type"]?.stringValue == "backup.failed" }
         #expect(failed.count == 1)
         #expect(failed.first?["error"]?.stringValue?.contains("cancelled") == true, "\(failed)")
-        if let text = try? String(contentsOfFile: tools.pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            #expect(processIsGone(pid), "pg_dump outlived the sidecar's shutdown")
-        }
+        #expect(processIsGone(dumpPID), "pg_dump outlived the sidecar's shutdown")
     }
 
     /// Waits for a `.tmp` dump in `last/` and returns its name.

@@ -80,10 +80,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The task pipeline: one entry point for every source (HTTP, ColonyOS); knows nothing of either.
+        .target(
+            name: "BeekeeperPipeline",
+            dependencies: [
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperAudit", "BeekeeperMetrics", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BeekeeperServer",
             dependencies: [
-                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution",
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline",
                 "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,6 +142,27 @@ let package = Package(
         .testTarget(
             name: "BeekeeperAuditTests",
             dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeekeeperPipelineTests",
+            dependencies: [
+                "BeekeeperPipeline", "BeekeeperAudit", "BeekeeperConfig", "BeekeeperCore", "BeekeeperExecution", "BeekeeperGuardian", "Sodium",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Bees"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeekeeperServerTests",
+            dependencies: [
+                "BeekeeperServer", "BeekeeperAuth", "BeekeeperConfig", "BeekeeperCore", "Sodium",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Bees"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),

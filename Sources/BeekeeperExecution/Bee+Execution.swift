@@ -5,17 +5,22 @@ extension Bee {
     func execute(_ task: BeeTask, observer: some BeeTaskObserver) async -> BeeOutcome {
         let clock = ContinuousClock()
         let start = clock.now
-        let timeout = task.timeout ?? configuration.timeout
+        let configuredTimeout = task.timeout ?? configuration.timeout
         let backoff = Backoff(initial: configuration.retries.initialBackoff, maximum: configuration.retries.maxBackoff)
         var attempt = 0
         while true {
             attempt += 1
             await observer.attemptStarted(task: task, attempt: attempt)
             let attemptStart = clock.now
+            // A deadline shortens the last attempts; an attempt cut by it times out like any other.
+            let timeout = task.deadline.map { min(configuredTimeout, max(.zero, $0 - attemptStart)) } ?? configuredTimeout
             let result = await runAttempt(task, timeout: timeout)
             let attemptDuration = clock.now - attemptStart
+            let retryDelay = backoff.delay(forRetry: attempt)
             let willRetry: Bool
-            if case .failed(_, transient: true) = result, attempt <= configuration.retries.max {
+            if case .failed(_, transient: true) = result, attempt <= configuration.retries.max,
+                task.deadline.map({ clock.now + retryDelay < $0 }) ?? true
+            {
                 willRetry = true
             } else {
                 willRetry = false
@@ -36,7 +41,7 @@ extension Bee {
                 guard willRetry else {
                     return .failed(error: error, attempts: attempt, duration: clock.now - start)
                 }
-                try? await Task.sleep(for: backoff.delay(forRetry: attempt))
+                try? await Task.sleep(for: retryDelay)
             }
         }
     }

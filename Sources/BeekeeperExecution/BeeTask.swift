@@ -9,12 +9,18 @@ public struct BeeTask: Sendable {
     public var kwargs: JSONValue
     /// Per-attempt limit; overrides the bee's configured `timeout` when set.
     public var timeout: Duration?
+    /// When the whole task must be over: no attempt runs past it and no retry starts after it.
+    public var deadline: ContinuousClock.Instant?
 
-    public init(id: String, funcname: String, args: JSONValue = [], kwargs: JSONValue = [:], timeout: Duration? = nil) {
+    public init(
+        id: String, funcname: String, args: JSONValue = [], kwargs: JSONValue = [:], timeout: Duration? = nil,
+        deadline: ContinuousClock.Instant? = nil
+    ) {
         self.id = id
         self.funcname = funcname
         self.args = args
         self.kwargs = kwargs
         self.timeout = timeout
+        self.deadline = deadline
     }
 }

@@ -1,6 +1,7 @@
 import BeekeeperAudit
 import BeekeeperBackup
 import BeekeeperCore
+import BeekeeperPipeline
 import BeekeeperMetrics
 import Foundation
 import Logging

@@ -1,25 +1,22 @@
 import BeekeeperBackup
 import BeekeeperCore
+import BeekeeperPipeline
 
 extension HTTPRoutes {
     /// `POST /v1/backups` with `{}` (every database) or `{"database": NAME}`: runs the backups
     /// now and answers when they are done, with each database's outcome: 200 when all
     /// succeeded, 502 when one failed (same body), 409 while another run is in progress, 404
     /// for a database not in `backup.databases`.
-    func runBackups(body: [UInt8], actor: String) async -> TaskPipeline.Answer {
-        do {
-            try await pipeline.ensureAuditWritable()
-        } catch {
-            return TaskPipeline.Answer(status: error.status, body: error.body, headers: error.headers)
-        }
+    func runBackups(body: [UInt8], actor: String) async -> HTTPAnswer {
+        guard await pipeline.recorder.acceptsNewWork() else { return HTTPAnswer(TaskRejection.auditUnavailable.apiError) }
         let database: String?
         switch Self.backupRequest(body) {
         case .success(let name): database = name
-        case .failure(let error): return TaskPipeline.Answer(status: error.status, body: error.body)
+        case .failure(let error): return HTTPAnswer(status: error.status, body: error.body)
         }
         do {
             let report = try await backups.run(database: database, trigger: .api, actor: actor)
-            return TaskPipeline.Answer(status: report.succeeded ? 200 : 502, body: report.json)
+            return HTTPAnswer(status: report.succeeded ? 200 : 502, body: report.json)
         } catch {
             let answer: APIError
             switch error.kind {
@@ -27,7 +24,7 @@ extension HTTPRoutes {
             case .notFound: answer = APIError(status: 404, code: "unknown_database", message: error.message)
             default: answer = APIError(status: 500, code: "backup_error", message: error.message)
             }
-            return TaskPipeline.Answer(status: answer.status, body: answer.body)
+            return HTTPAnswer(status: answer.status, body: answer.body)
         }
     }
 

@@ -5,14 +5,15 @@ import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
 import BeekeeperMetrics
+import BeekeeperPipeline
 import BeekeeperShipper
 import Foundation
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import Sodium
 
 /// The HTTP API of SPEC section 4 on a Hummingbird router.
-struct HTTPRoutes: Sendable {
+package struct HTTPRoutes: Sendable {
     let pipeline: TaskPipeline
     let verifier: RequestVerifier
     let bees: [Bee]
@@ -24,10 +25,13 @@ struct HTTPRoutes: Sendable {
     /// nil without `shipper.target`.
     let shipper: Shipper?
     let auditDirectory: String
+    /// The ColonyOS source's state for `/readyz` (nil without a `colonies` section): shown, never
+    /// a reason, since signed HTTP tasks keep working while the Colonies server is away.
+    var coloniesDetail: (@Sendable () -> JSONValue)? = nil
 
     static let jsonContentType = "application/json; charset=utf-8"
 
-    func makeRouter() -> Router<BasicRequestContext> {
+    package func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: HTTPMetricsMiddleware(requests: pipeline.metrics.httpRequests))
         router.get("/healthz") { _, _ in HTTPRoutes.json(200, ["status": "ok"]) }
@@ -35,13 +39,13 @@ struct HTTPRoutes: Sendable {
         router.get("/metrics") { request, _ in self.metricsPage(request) }
         router.get("/v1/stats") { request, _ in await self.stats(request) }
         router.post("/v1/tasks") { request, _ in
-            await self.signed(request) { body, actor in await self.pipeline.submit(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.submitTask(body: body, actor: actor) }
         }
         router.post("/v1/events") { request, _ in
-            await self.signed(request) { body, actor in await self.pipeline.report(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.reportEvents(body: body, actor: actor) }
         }
         router.post("/v1/guardian/check") { request, _ in
-            await self.signed(request) { body, actor in await self.pipeline.check(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.checkTask(body: body, actor: actor) }
         }
         router.post("/v1/backups") { request, _ in
             await self.signed(request) { body, actor in await self.runBackups(body: body, actor: actor) }
@@ -53,7 +57,7 @@ struct HTTPRoutes: Sendable {
 
     /// Size and media type are judged from the headers before any body byte is read; the body is
     /// read up to the limit only, then its signature is checked.
-    func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> TaskPipeline.Answer) async -> Response {
+    func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
         var request = incoming
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
@@ -90,7 +94,7 @@ struct HTTPRoutes: Sendable {
             do {
                 try await pipeline.record([denial])
             } catch {
-                return HTTPRoutes.error(pipeline.auditUnavailable(error))
+                return HTTPRoutes.error(TaskRejection.auditUnavailable.apiError)
             }
             return HTTPRoutes.error(.unauthorized(code: error.code, error.description))
         }
@@ -133,8 +137,10 @@ struct HTTPRoutes: Sendable {
         // A shipping backlog is reported, never a reason: bees keep working while the collector is
         // down, and the backlog waits on disk (nothing unshipped is deleted).
         let shipping = shipperDetail()
-        if reasons.isEmpty { return HTTPRoutes.json(200, ["status": "ready", "shipper": shipping]) }
-        return HTTPRoutes.json(503, ["status": "not_ready", "reasons": .array(reasons), "shipper": shipping])
+        var detail: [JSONValue.Member] = [.init("shipper", shipping)]
+        if let colonies = coloniesDetail { detail.append(.init("colonies", colonies())) }
+        if reasons.isEmpty { return HTTPRoutes.json(200, .object([.init("status", "ready")] + detail)) }
+        return HTTPRoutes.json(503, .object([.init("status", "not_ready"), .init("reasons", .array(reasons))] + detail))
     }
 
     /// The shipper's state for `/readyz`: the backlog on disk and how the last attempts went.

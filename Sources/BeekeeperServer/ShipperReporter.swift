@@ -1,5 +1,6 @@
 import BeekeeperAudit
 import BeekeeperCore
+import BeekeeperPipeline
 import BeekeeperMetrics
 import BeekeeperShipper
 import Foundation

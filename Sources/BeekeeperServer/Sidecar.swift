@@ -1,11 +1,12 @@
 public import BeekeeperConfig
-import BeekeeperAudit
+package import BeekeeperAudit
 import BeekeeperAuth
 import BeekeeperBackup
 import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
 import BeekeeperMetrics
+package import BeekeeperPipeline
 import BeekeeperShipper
 import Foundation
 import Hummingbird
@@ -20,9 +21,32 @@ public struct SidecarStartupError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// Assembles the sidecar from its configuration and runs it until SIGTERM or SIGINT.
-public enum Sidecar {
+/// The sidecar, assembled from its configuration: ``assemble(configuration:configSource:logger:)``
+/// builds every part without starting anything (so routes can be exercised in process), and
+/// ``run()`` starts the bees and runs every long-running part in one `ServiceGroup` until SIGTERM
+/// or SIGINT.
+public struct Sidecar: Sendable {
+    let configuration: BeekeeperConfiguration
+    let configSource: String?
+    let logger: Logger
+    package let audit: AuditLog
+    package let pipeline: TaskPipeline
+    let bees: [Bee]
+    package let routes: HTTPRoutes
+    let guardianStats: GuardianStats
+    let statsPath: String
+    let shipper: Shipper?
+    let backups: BackupRunner
+    let backupScheduler: BackupScheduler?
+    package let colonies: ColoniesSource?
+
+    /// Assembles and runs the sidecar until a shutdown signal, then drains (SPEC section 2).
     public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws {
+        try await assemble(configuration: configuration, configSource: configSource, logger: logger).run()
+    }
+
+    /// Opens the data directory and the audit log and builds every part; starts nothing.
+    package static func assemble(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws -> Sidecar {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
             do {
@@ -86,12 +110,11 @@ public enum Sidecar {
         for bee in configuration.bees { metrics.tasksInFlight.labels(bee.name).set(0) }
         metrics.initializeTaskSeries(bees: configuration.bees.map { ($0.name, $0.funcnames) })
         registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, blockReasons: guardian.blockReasons, auditDirectory: configuration.auditDirectory)
-        let idempotency = IdempotencyStore(journalPath: stateDirectory + "/idempotency.jsonl", logger: logger)
+        let recorder = AuditRecorder(audit: audit, metrics: metrics, failClosed: configuration.audit.failClosed, logger: logger)
         let pipeline = TaskPipeline(
-            audit: audit, guardian: guardian, bees: bees,
-            idempotency: idempotency, metrics: metrics, auditConfig: configuration.audit, logger: logger)
+            recorder: recorder, guardian: guardian, bees: bees, idempotencyJournal: stateDirectory + "/idempotency.jsonl", logger: logger)
         metrics.registry.collector("beekeeper_audit_last_seq", help: "Sequence number of the last durable audit record.", type: .gauge, labelNames: []) {
-            [CollectedSample(labelValues: [], Double(pipeline.durableSeq.load(ordering: .relaxed)))]
+            [CollectedSample(labelValues: [], Double(recorder.lastDurableSeq))]
         }
 
         let shipper = shipmentTarget.map { target in
@@ -112,11 +135,48 @@ public enum Sidecar {
             logger.notice("backup: removed a file an interrupted run left behind", metadata: ["path": "\(path)"])
         }
 
-        let routes = HTTPRoutes(
+        let colonies: ColoniesSource? = nil // COLONIES-WIRING
+        var routes = HTTPRoutes(
             pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, backups: backups, bearerToken: bearerToken,
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
+        return Sidecar(
+            configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
+            bees: bees, routes: routes, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,
+            backups: backups, backupScheduler: backupScheduler, colonies: colonies)
+    }
+
+    /// Starts the bee workers and writes `sidecar.started`.
+    package func start() async throws {
+        for bee in bees { await bee.start() }
         let listen = configuration.listen
+        var fields: [JSONValue.Member] = [
+            .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),
+            .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
+            .init("bees", .array(configuration.bees.map { .string($0.name) })),
+        ]
+        do {
+            try await pipeline.record([AuditRecord(type: "sidecar.started", fields: fields)])
+        } catch {
+            // Workers are separate processes: never leave them behind when start-up fails.
+            for bee in bees { await bee.shutdown() }
+            throw error
+        }
+    }
+
+    /// Stops what ``start()`` started and closes the audit log, for callers that do not ``run()``
+    /// (in-process route tests).
+    package func stop() async throws {
+        for bee in bees { await bee.shutdown() }
+        try await pipeline.record([AuditRecord(type: "sidecar.stopped", fields: [.init("reason", "stop")])])
+        try await audit.close()
+    }
+
+    /// Runs every long-running part in one `ServiceGroup` until SIGTERM or SIGINT.
+    public func run() async throws {
+        try await start()
+        let listen = configuration.listen
+        let logger = self.logger
         let app = Application(
             router: routes.makeRouter(),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "beekeeper"),
@@ -127,22 +187,9 @@ public enum Sidecar {
             },
             logger: logger)
 
-        for bee in bees { await bee.start() }
-        let started = AuditRecord(type: "sidecar.started", fields: [
-            .init("version", .string(SidecarMetrics.version)), .init("pid", .number(Int(getpid()))),
-            .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
-            .init("bees", .array(configuration.bees.map { .string($0.name) })),
-        ])
-        do {
-            try await pipeline.record([started])
-        } catch {
-            // Workers are separate processes: never leave them behind when start-up fails.
-            for bee in bees { await bee.shutdown() }
-            throw error
-        }
-
         // Shutdown runs in reverse: a running backup is stopped, HTTP stops taking work and drains,
-        // then bees, then stats, then the shipper (an upload in flight is abandoned unmarked), then audit.
+        // the ColonyOS source stops assigning and drains (its reports sent), then bees, then stats,
+        // then the shipper (an upload in flight is abandoned unmarked), then audit.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
             .init(service: AuditRetentionService(
@@ -153,6 +200,9 @@ public enum Sidecar {
         services += [
             .init(service: GuardianStatsService(stats: guardianStats, path: statsPath, interval: configuration.guardian.persistInterval, logger: logger)),
             .init(service: BeeService(bees: bees, logger: logger)),
+        ]
+        if let colonies { services.append(.init(service: colonies)) }
+        services += [
             .init(service: app),
             .init(service: BackupService(runner: backups, scheduler: backupScheduler)),
         ]
@@ -164,7 +214,6 @@ public enum Sidecar {
         try await group.run()
     }
 
-    /// The scheduler when `backup.schedule` or `backup.run_on_start` asks for runs.
     static func makeBackupScheduler(configuration: BeekeeperConfiguration, runner: BackupRunner, logger: Logger) throws -> BackupScheduler? {
         let backup = configuration.backup
         guard backup.schedule != nil || backup.runOnStart else { return nil }

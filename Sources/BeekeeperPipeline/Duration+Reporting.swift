@@ -1,13 +1,13 @@
-import BeekeeperCore
+public import BeekeeperCore
 
 extension Duration {
-    var seconds: Double {
+    package var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 
     /// Milliseconds with microsecond precision, as written in audit records and responses.
-    var millisecondsJSON: JSONValue {
+    package var millisecondsJSON: JSONValue {
         let micros = Int64((seconds * 1_000_000).rounded())
         let whole = micros / 1000
         let fraction = micros % 1000
@@ -19,5 +19,5 @@ extension Duration {
     }
 
     /// Whole seconds, rounded up, at least 1: the value of a Retry-After header.
-    var retryAfterSeconds: Int { max(1, Int(seconds.rounded(.up))) }
+    package var retryAfterSeconds: Int { max(1, Int(seconds.rounded(.up))) }
 }

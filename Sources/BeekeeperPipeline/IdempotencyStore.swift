@@ -1,25 +1,20 @@
 import BeekeeperCore
 import Foundation
-import Logging
+package import Logging
 
 /// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
-/// running the bee again (SPEC section 4). Finished outcomes are journalled under `state/` so a
+/// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
 /// restart does not forget them; the journal is compacted on start.
-actor IdempotencyStore {
-    struct StoredResponse: Sendable {
-        var status: Int
-        var body: JSONValue
-    }
-
-    enum Claim: Sendable {
+package actor IdempotencyStore {
+    package enum Claim: Sendable {
         case claimed
         case running
-        case finished(StoredResponse)
+        case finished(TaskOutcome.Kind)
     }
 
     private enum Entry {
         case running
-        case finished(StoredResponse, at: Double)
+        case finished(TaskOutcome.Kind, at: Double)
     }
 
     private var entries: [String: Entry] = [:]
@@ -31,7 +26,7 @@ actor IdempotencyStore {
     private var journal: FileHandle?
     private let logger: Logger
 
-    init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger) {
+    package init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger) {
         self.journalPath = journalPath
         self.retention = Double(retention.components.seconds)
         self.logger = logger
@@ -42,10 +37,9 @@ actor IdempotencyStore {
                 // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
                 guard let record = try? JSONValue.parse(line),
                     let id = record["id"]?.stringValue, let at = record["at"]?.doubleValue,
-                    let status = record["status"]?.intValue, let body = record["body"],
-                    now - at < self.retention
+                    let outcome = Self.outcome(of: record), now - at < self.retention
                 else { continue }
-                entries[id] = .finished(StoredResponse(status: status, body: body), at: at)
+                entries[id] = .finished(outcome, at: at)
                 expiryOrder.append((id, at))
                 kept.append(String(decoding: line, as: UTF8.self))
             }
@@ -60,7 +54,13 @@ actor IdempotencyStore {
         _ = try? journal?.seekToEnd()
     }
 
-    func claim(_ id: String) -> Claim {
+    /// A journal line's outcome: `{"id","at","outcome":{...}}`, or the previous release's `status`/`body`.
+    private static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
+        if let stored = record["outcome"] { return TaskOutcome.Kind(journalJSON: stored) }
+        return record["body"].flatMap { TaskOutcome.Kind(legacyHTTPBody: $0) }
+    }
+
+    package func claim(_ id: String) -> Claim {
         expire()
         switch entries[id] {
         case .running?: return .running
@@ -71,14 +71,13 @@ actor IdempotencyStore {
         }
     }
 
-    /// Stores the outcome to replay. Written before the response is sent.
-    func finish(_ id: String, response: StoredResponse) {
+    /// Stores a final outcome to replay. Written before the source answers.
+    package func finish(_ id: String, outcome: TaskOutcome.Kind) {
+        guard let stored = outcome.journalJSON else { return release(id) }
         let now = Date().timeIntervalSince1970
-        entries[id] = .finished(response, at: now)
+        entries[id] = .finished(outcome, at: now)
         expiryOrder.append((id, now))
-        let line: JSONValue = [
-            "id": .string(id), "at": .number(now), "status": .number(response.status), "body": response.body,
-        ]
+        let line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
         do {
             try journal?.write(contentsOf: Data((line.serialized() + "\n").utf8))
         } catch {
@@ -87,8 +86,14 @@ actor IdempotencyStore {
     }
 
     /// Forgets a claim whose task was not run (queue full, audit unavailable): the client may retry the same id.
-    func release(_ id: String) {
+    package func release(_ id: String) {
         if case .running? = entries[id] { entries[id] = nil }
+    }
+
+    /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
+    package func finished(_ id: String) -> TaskOutcome.Kind? {
+        if case .finished(let outcome, _)? = entries[id] { return outcome }
+        return nil
     }
 
     private func expire() {

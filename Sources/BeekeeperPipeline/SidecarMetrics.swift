@@ -1,28 +1,28 @@
-import BeekeeperConfig
-import BeekeeperMetrics
+public import BeekeeperConfig
+public import BeekeeperMetrics
 
 /// The metric families of SPEC section 8 that the sidecar updates as it works. Families whose
 /// values live elsewhere (bee status, audit position, Guardian stats) are collectors read at scrape time.
-final class SidecarMetrics: Sendable {
-    static let version = "0.1.0"
+public final class SidecarMetrics: Sendable {
+    package static let version = "0.1.0"
 
-    let registry = MetricsRegistry()
-    let tasks: CounterFamily
-    let taskDuration: HistogramFamily
-    let tasksInFlight: GaugeFamily
-    let auditRecords: CounterFamily
-    let auditWriteErrors: CounterFamily
-    let auditFsyncDuration: HistogramFamily
-    let httpRequests: CounterFamily
-    let windows: LatencyWindows
-    let shipperSegments: CounterFamily
-    let shipperLastSuccess: GaugeFamily
-    let backupRuns: CounterFamily
-    let backupLastSuccess: GaugeFamily
-    let backupLastDuration: GaugeFamily
-    let backupLastSize: GaugeFamily
+    package let registry = MetricsRegistry()
+    package let tasks: CounterFamily
+    package let taskDuration: HistogramFamily
+    package let tasksInFlight: GaugeFamily
+    package let auditRecords: CounterFamily
+    package let auditWriteErrors: CounterFamily
+    package let auditFsyncDuration: HistogramFamily
+    package let httpRequests: CounterFamily
+    package let windows: LatencyWindows
+    package let shipperSegments: CounterFamily
+    package let shipperLastSuccess: GaugeFamily
+    package let backupRuns: CounterFamily
+    package let backupLastSuccess: GaugeFamily
+    package let backupLastDuration: GaugeFamily
+    package let backupLastSize: GaugeFamily
 
-    init(configuration: MetricsConfig) {
+    public init(configuration: MetricsConfig) {
         registry.gauge("beekeeper_build_info", help: "Build information; the value is always 1.", labelNames: ["version"])
             .labels(SidecarMetrics.version).set(1)
         tasks = registry.counter(
@@ -57,12 +57,12 @@ final class SidecarMetrics: Sendable {
         ProcessMetrics.register(in: registry)
     }
 
-    static let taskOutcomes = ["succeeded", "failed", "timed_out", "blocked", "rejected"]
+    package static let taskOutcomes = ["succeeded", "failed", "timed_out", "blocked", "rejected"]
 
     /// Every configured bee/funcname starts at zero in every outcome and in the histogram: a
     /// series that first appears holding 1 is invisible to `rate()` and `increase()`, so the
     /// first failure of a funcname would never reach an alert.
-    func initializeTaskSeries(bees: [(name: String, funcnames: [String])]) {
+    package func initializeTaskSeries(bees: [(name: String, funcnames: [String])]) {
         for (bee, funcnames) in bees {
             for funcname in funcnames {
                 for outcome in Self.taskOutcomes { tasks.labels(bee, funcname, outcome).increment(by: 0) }
@@ -72,6 +72,6 @@ final class SidecarMetrics: Sendable {
     }
 
     /// Series label for a funcname no bee serves: a bounded value, so callers cannot mint series.
-    static let unknownFuncname = "(unknown)"
-    static let noBee = "(none)"
+    package static let unknownFuncname = "(unknown)"
+    package static let noBee = "(none)"
 }

@@ -1,56 +1,38 @@
 import BeekeeperAudit
-import BeekeeperCore
-import BeekeeperGuardian
+public import BeekeeperCore
+public import BeekeeperGuardian
 import BeekeeperMetrics
+import Logging
 
 extension TaskPipeline {
-    // MARK: POST /v1/guardian/check
+    // MARK: Guardian checks without a run (POST /v1/guardian/check)
 
     /// The Guardian's decision without running anything; counted and audited like a task's.
-    func check(body: [UInt8], actor: String) async -> Answer {
-        let request: TaskRequest
-        do {
-            request = try TaskRequest(body: body)
-        } catch {
-            return answer(.badRequest(error.message))
-        }
-        do {
-            try await ensureAuditWritable()
-        } catch {
-            return answer(error)
-        }
-        let decision = guardian.check(guardianRequest(request, payloadBytes: body.count))
-        var fields = taskFields(id: request.id ?? "", funcname: request.funcname)
-        if request.id == nil { fields.removeFirst() }
-        fields += [.init("check_only", true), .init("actor", .string(actor)), .init("payload_bytes", .number(body.count))]
+    public func check(_ submission: TaskSubmission) async throws(TaskRejection) -> GuardianDecision {
+        guard await recorder.acceptsNewWork() else { throw .auditUnavailable }
+        let decision = guardian.check(guardianRequest(submission))
+        let fields = taskFields(id: submission.id, funcname: submission.funcname, source: submission.sourceFields) + [
+            .init("check_only", true), .init("actor", .string(submission.actor)), .init("payload_bytes", .number(submission.payloadBytes)),
+        ]
         do {
             try await record([TaskPipeline.decisionRecord(decision, fields: fields)])
         } catch {
-            return answer(auditUnavailable(error))
+            throw .auditUnavailable
         }
-        switch decision {
-        case .approved: return Answer(status: 200, body: ["decision": "approved"])
-        case .blocked(let reason): return Answer(status: 200, body: ["decision": "blocked", "reason": .string(reason)])
-        }
+        return decision
     }
 
-    // MARK: POST /v1/events
+    // MARK: Executions a bee ran by itself (POST /v1/events)
 
-    /// Executions a bee ran by itself, recorded as `task.reported` (one object or an array).
-    func report(body: [UInt8], actor: String) async -> Answer {
-        let parsed: JSONValue
-        do {
-            parsed = try JSONValue.parse(body)
-        } catch {
-            return answer(.badRequest("malformed JSON: \(error)"))
-        }
-        let events: [JSONValue]
-        switch parsed {
-        case .array(let items): events = items
-        case .object: events = [parsed]
-        default: return answer(.badRequest("body must be an event object or an array of them"))
-        }
-        guard !events.isEmpty else { return answer(.badRequest("no events")) }
+    /// Why a batch of reported events was not recorded.
+    public enum ReportFailure: Error, Sendable {
+        /// Event `index` is malformed; nothing of the batch was recorded.
+        case invalid(index: Int, message: String)
+        case rejected(TaskRejection)
+    }
+
+    /// Records executions a bee ran by itself as `task.reported`, all or none; returns their seqs.
+    public func report(events: [JSONValue], actor: String) async throws(ReportFailure) -> [UInt64] {
         var records: [AuditRecord] = []
         var observations: [(bee: String, funcname: String, outcome: String, seconds: Double?)] = []
         for (index, event) in events.enumerated() {
@@ -59,19 +41,15 @@ extension TaskPipeline {
                 records.append(record)
                 observations.append(observation)
             } catch {
-                return answer(.badRequest("event \(index): \(error.message)"))
+                throw .invalid(index: index, message: error.message)
             }
         }
-        do {
-            try await ensureAuditWritable()
-        } catch {
-            return answer(error)
-        }
+        guard await recorder.acceptsNewWork() else { throw .rejected(.auditUnavailable) }
         let seqs: [UInt64]
         do {
             seqs = try await record(records)
         } catch {
-            return answer(auditUnavailable(error))
+            throw .rejected(.auditUnavailable)
         }
         for observation in observations {
             metrics.tasks.labels(observation.bee, observation.funcname, observation.outcome).increment()
@@ -80,16 +58,13 @@ extension TaskPipeline {
                 metrics.windows.record(bee: observation.bee, funcname: observation.funcname, seconds: seconds, success: observation.outcome == "succeeded")
             }
         }
-        return Answer(status: 200, body: [
-            "recorded": .number(records.count),
-            "first_seq": .number(String(seqs.first ?? 0)), "last_seq": .number(String(seqs.last ?? 0)),
-        ])
+        return seqs
     }
 
     static let reportedOutcomes: Set<String> = ["succeeded", "failed", "timed_out"]
     static let reportedFields: Set<String> = ["task_id", "bee", "funcname", "outcome", "duration_ms", "error", "attempt"]
 
-    private func reportedRecord(_ event: JSONValue, actor: String) throws(TaskRequest.Invalid) -> (AuditRecord, (bee: String, funcname: String, outcome: String, seconds: Double?)) {
+    private func reportedRecord(_ event: JSONValue, actor: String) throws(InvalidEvent) -> (AuditRecord, (bee: String, funcname: String, outcome: String, seconds: Double?)) {
         guard case .object(let members) = event else { throw .init(message: "must be an object") }
         if let unknown = members.first(where: { !TaskPipeline.reportedFields.contains($0.key) }) {
             throw .init(message: "unknown field \"\(unknown.key)\"")
@@ -127,4 +102,9 @@ extension TaskPipeline {
         fields.append(.init("actor", .string(actor)))
         return (AuditRecord(type: "task.reported", fields: fields), (bee, funcname, outcome, seconds))
     }
+}
+
+/// A reported event that is not what `POST /v1/events` accepts.
+struct InvalidEvent: Error {
+    var message: String
 }

@@ -1,0 +1,64 @@
+public import BeekeeperCore
+import BeekeeperPipeline
+
+/// What Beekeeper owes the Colonies server for one process: a close with `out`, or a fail with
+/// errors (SPEC section 11). Built from the pipeline's final outcome; stored in the owed journal
+/// until the server acknowledges it.
+public enum ColoniesReport: Sendable, Equatable {
+    case close(out: [JSONValue])
+    case fail(errors: [String])
+
+    /// The report for a final outcome; nil for outcomes that are not final.
+    public init?(_ outcome: TaskOutcome.Kind) {
+        switch outcome {
+        case .succeeded(let result, _, _):
+            // An array is the out list itself; null is no output; anything else is one output.
+            switch result {
+            case .array(let items): self = .close(out: items)
+            case .null: self = .close(out: [])
+            default: self = .close(out: [result])
+            }
+        case .failed(let error, _, _):
+            self = .fail(errors: [error.isEmpty ? "the bee failed without an error message" : error])
+        case .timedOut(_, let duration):
+            self = .fail(errors: ["timed out: the bee did not finish within \(Self.seconds(duration)) s"])
+        case .blocked(let reason):
+            self = .fail(errors: ["blocked by Beekeeper Guardian: \(reason)"])
+        case .rejected, .inProgress, .unrecorded:
+            return nil
+        }
+    }
+
+    /// The process was held by an earlier run of Beekeeper that left no outcome.
+    static let restarted = ColoniesReport.fail(errors: ["beekeeper restarted before the process finished; it was not completed"])
+
+    /// `closed` or `failed`, as audited.
+    var kind: String {
+        switch self {
+        case .close: "closed"
+        case .fail: "failed"
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .close(let out): ["close": .array(out)]
+        case .fail(let errors): ["fail": .array(errors.map { .string($0) })]
+        }
+    }
+
+    init?(json: JSONValue) {
+        if let out = json["close"]?.arrayValue {
+            self = .close(out: out)
+        } else if let errors = json["fail"]?.arrayValue {
+            self = .fail(errors: errors.compactMap(\.stringValue))
+        } else {
+            return nil
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return String(format: "%.1f", milliseconds / 1000)
+    }
+}

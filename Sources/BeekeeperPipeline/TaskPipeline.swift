@@ -1,0 +1,133 @@
+public import BeekeeperAudit
+public import BeekeeperExecution
+public import BeekeeperGuardian
+import BeekeeperConfig
+import BeekeeperMetrics
+import BeekeeperCore
+import Foundation
+public import Logging
+import Sodium
+
+/// The path of one task through the sidecar, whatever brought it: idempotency, Guardian, bee,
+/// audit, metrics. It knows nothing of HTTP or ColonyOS: sources turn their requests into a
+/// ``TaskSubmission`` and the ``TaskOutcome`` into their own answer. Every final outcome is
+/// returned only after the audit records behind it are durable.
+public final class TaskPipeline: Sendable {
+    /// Attempts at a terminal record while the source waits (delays 0.1 s doubling to 3.2 s).
+    static let terminalRecordAttempts = 7
+
+    public let recorder: AuditRecorder
+    public let guardian: Guardian
+    let beesByFuncname: [String: Bee]
+    let beeNames: [String: String]
+    let idempotency: IdempotencyStore
+    public let metrics: SidecarMetrics
+    let logger: Logger
+
+    public init(recorder: AuditRecorder, guardian: Guardian, bees: [Bee], idempotencyJournal: String, logger: Logger) {
+        var byFuncname: [String: Bee] = [:]
+        var names: [String: String] = [:]
+        for bee in bees {
+            for funcname in bee.configuration.funcnames {
+                byFuncname[funcname] = bee
+                names[funcname] = bee.configuration.name
+            }
+        }
+        self.recorder = recorder
+        self.guardian = guardian
+        self.beesByFuncname = byFuncname
+        self.beeNames = names
+        self.idempotency = IdempotencyStore(journalPath: idempotencyJournal, logger: logger)
+        self.metrics = recorder.metrics
+        self.logger = logger
+    }
+
+    public var audit: AuditLog { recorder.audit }
+
+    @discardableResult
+    public func record(_ records: [AuditRecord]) async throws -> [UInt64] {
+        try await recorder.record(records)
+    }
+
+    /// The stored final outcome of an id, if it finished within the replay window.
+    public func storedOutcome(of id: String) async -> TaskOutcome? {
+        await idempotency.finished(id).map { TaskOutcome(taskID: id, kind: $0, replayed: true) }
+    }
+
+    // MARK: The entry point
+
+    /// Runs one task: a repeated id is answered from its stored outcome (audited as
+    /// `task.duplicate`), a new one goes through Guardian and bee.
+    public func run(_ submission: TaskSubmission) async -> TaskOutcome {
+        let id = submission.id ?? UUID().uuidString.lowercased()
+        switch await idempotency.claim(id) {
+        case .claimed:
+            break
+        case .running:
+            _ = try? await record([duplicateRecord(submission, id: id, state: "running")])
+            return TaskOutcome(taskID: id, kind: .inProgress)
+        case .finished(let stored):
+            do {
+                try await record([duplicateRecord(submission, id: id, state: "finished")])
+            } catch {
+                return TaskOutcome(taskID: id, kind: .rejected(.auditUnavailable))
+            }
+            return TaskOutcome(taskID: id, kind: stored, replayed: true)
+        }
+        let outcome = await execute(submission, id: id)
+        switch outcome.kind {
+        case .succeeded, .failed, .timedOut, .blocked: await idempotency.finish(id, outcome: outcome.kind)
+        case .rejected: await idempotency.release(id)
+        case .inProgress, .unrecorded: break
+        }
+        return outcome
+    }
+
+    // MARK: Common task fields
+
+    func beeLabel(_ funcname: String) -> String { beeNames[funcname] ?? SidecarMetrics.noBee }
+    func funcnameLabel(_ funcname: String) -> String { beeNames[funcname] == nil ? SidecarMetrics.unknownFuncname : funcname }
+
+    func taskFields(id: String?, funcname: String, source: [JSONValue.Member] = []) -> [JSONValue.Member] {
+        var fields: [JSONValue.Member] = id.map { [JSONValue.Member("task_id", .string($0))] } ?? []
+        if let bee = beeNames[funcname] { fields.append(.init("bee", .string(bee))) }
+        fields.append(.init("funcname", .string(funcname)))
+        return fields + source
+    }
+
+    /// Fields of `task.received`: sizes and digests of the payload, never the payload itself;
+    /// `audit.hmac_fields` as keyed digests so auditors can look them up by value.
+    func receivedFields(_ submission: TaskSubmission, id: String) -> [JSONValue.Member] {
+        var fields = taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
+        fields.append(.init("payload_bytes", .number(submission.payloadBytes)))
+        fields.append(.init("payload_sha256", .string(submission.payloadSHA256)))
+        fields.append(.init("actor", .string(submission.actor)))
+        fields += audit.hmacMembers(for: ["args": submission.args, "kwargs": submission.kwargs])
+        return fields
+    }
+
+    func duplicateRecord(_ submission: TaskSubmission, id: String, state: JSONValue) -> AuditRecord {
+        AuditRecord(
+            type: "task.duplicate",
+            fields: taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
+                + [.init("state", state), .init("actor", .string(submission.actor))])
+    }
+
+    func guardianRequest(_ submission: TaskSubmission) -> GuardianRequest {
+        GuardianRequest(funcname: submission.funcname, args: submission.args, kwargs: submission.kwargs, payloadBytes: submission.payloadBytes)
+    }
+
+    static func decisionRecord(_ decision: GuardianDecision, fields: [JSONValue.Member]) -> AuditRecord {
+        switch decision {
+        case .approved: return AuditRecord(type: "task.approved", fields: fields)
+        case .blocked(let reason): return AuditRecord(type: "task.blocked", fields: fields + [.init("reason", .string(reason))])
+        }
+    }
+}
+
+extension TaskSubmission {
+    /// Size and SHA-256 of the bytes a client sent, as a source fills them in.
+    public static func digest(of body: [UInt8]) -> (bytes: Int, sha256: String) {
+        (body.count, Hex.encode(SHA256.hash(body)))
+    }
+}

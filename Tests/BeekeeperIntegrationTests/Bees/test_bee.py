@@ -43,11 +43,12 @@ elif funcname in ("slow", "queued"):
     gate = kwargs.get("gate")
     if gate:
         # Finish when the test opens the gate (creates the file), at the latest after `seconds`.
-        deadline = time.monotonic() + kwargs.get("seconds", 1)
+        deadline = time.monotonic() + float(kwargs.get("seconds", 1))
         while not os.path.exists(gate) and time.monotonic() < deadline:
             time.sleep(0.02)
     else:
-        time.sleep(kwargs.get("seconds", 1))
+        # float(): ColonyOS users submitting with pycolonies can only send string kwargs.
+        time.sleep(float(kwargs.get("seconds", 1)))
     json.dump({"slept": kwargs.get("seconds", 1)}, sys.stdout)
 else:
     sys.stderr.write(f"unknown funcname {funcname}\n")

@@ -167,6 +167,27 @@ panel("timeseries", "Memory and descriptors", "Resident memory and open file des
       extra={"fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
           {"matcher": {"id": "byRegexp", "options": ".*RSS"}, "properties": [{"id": "unit", "value": "bytes"}]}]}})
 
+# ColonyOS executor mode (SPEC section 11): only sidecars with a `colonies` section have these series.
+# Rates come from the recording rules in prometheus/rules (5 minute windows), so this row needs a
+# Prometheus that loads them.
+row("ColonyOS source")
+panel("stat", "Colonies connection", "beekeeper_colonies_up per sidecar: 1 while its last call to the Colonies server succeeded. Alert BeekeeperColoniesDown fires after 5 minutes at 0; sidecars without a colonies section show nothing.",
+      [(f'min by (instance) (beekeeper_colonies_up{{{SEL}}})', "{{instance}}")], w=4, instant=True,
+      extra={"fieldConfig": {"defaults": {"unit": "short", "min": 0, "max": 1,
+                                          "thresholds": {"mode": "absolute", "steps": [{"color": RED, "value": None}, {"color": GREEN, "value": 1}]},
+                                          "color": {"mode": "thresholds"},
+                                          "mappings": [{"type": "value", "options": {"0": {"text": "down"}, "1": {"text": "up"}}}]},
+                             "overrides": []}})
+panel("timeseries", "Processes assigned", "ColonyOS processes assigned to each sidecar per second, 5 minute rate (recording rule beekeeper:colonies_assigned:rate5m). They run as tasks: outcomes and latency are in the Tasks row.",
+      [(f'sum by (instance) (beekeeper:colonies_assigned:rate5m{{{SEL}}})', "{{instance}}")], unit="reqps", w=6)
+panel("timeseries", "Reports by result", "Closes and fails the server acknowledged, and reports it refused for good (lost: the process was cancelled or taken back), per second, 5 minute rate (beekeeper:colonies_reports:rate5m). Any lost report fires BeekeeperColoniesReportsLost.",
+      [(f'sum by (result) (beekeeper:colonies_reports:rate5m{{{SEL}}})', "{{result}}")], unit="reqps", w=7,
+      extra={"fieldConfig": {"defaults": {"unit": "reqps"}, "overrides": [
+          {"matcher": {"id": "byName", "options": "lost"}, "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": RED}}]}]}})
+panel("timeseries", "RPC latency", "p50 and p99 of calls to the Colonies server by msgtype, from the recorded bucket rates (beekeeper:colonies_rpc_duration_seconds_bucket:rate5m). assignprocessmsg is a long poll: while idle it lasts up to colonies.assign_timeout.",
+      [(f'histogram_quantile(0.5, sum by (le, msgtype) (beekeeper:colonies_rpc_duration_seconds_bucket:rate5m{{{SEL}}}))', "{{msgtype}} p50"),
+       (f'histogram_quantile(0.99, sum by (le, msgtype) (beekeeper:colonies_rpc_duration_seconds_bucket:rate5m{{{SEL}}}))', "{{msgtype}} p99")], unit="s", w=7)
+
 
 def variable(name, label, query, include_all=True):
     return {"name": name, "label": label, "type": "query", "datasource": DS,
@@ -178,7 +199,7 @@ def variable(name, label, query, include_all=True):
 dashboard = {
     "uid": "beekeeper-overview",
     "title": "Beekeeper",
-    "description": "Bee tasks, Guardian decisions, the audit log, shipping and backups of Beekeeper sidecars.",
+    "description": "Bee tasks, Guardian decisions, the audit log, shipping, backups and the ColonyOS executor of Beekeeper sidecars.",
     "tags": ["beekeeper", "colonyos"],
     "timezone": "",
     "schemaVersion": 39,

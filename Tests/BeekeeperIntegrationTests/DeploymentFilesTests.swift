@@ -3,8 +3,9 @@ import Foundation
 import Testing
 
 /// `deploy/`: the systemd unit, the container image, the compose stack and the Kubernetes
-/// sidecar, each judged by the tool that would reject it (systemd-analyze, the Kubernetes schemas,
-/// the Debian archive, `beekeeper config check`, promtool) since no engine or cluster runs here.
+/// StatefulSet (both with Beekeeper as the ColonyOS executor), each judged by the tool that would
+/// reject it (systemd-analyze, the Kubernetes schemas, the Debian archive, `beekeeper config
+/// check`, promtool) since no engine, cluster or Colonies server runs here.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DeploymentFilesTests {
     static let root = SidecarProcess.packageRoot
@@ -51,6 +52,17 @@ struct DeploymentFilesTests {
         #expect(result.status == 0 && result.output.isEmpty, "\(result.output)")
     }
 
+    /// A scratch secp256k1 private key file (64 hex, mode 0600) for configurations with a `colonies`
+    /// section, whose executor_key_file names a path that exists only in the container.
+    static func scratchExecutorKey(in directory: String) throws -> String {
+        let path = directory + "/executor.key"
+        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined()
+        guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw HarnessError("cannot write \(path)")
+        }
+        return path
+    }
+
     @Test("every Beekeeper configuration shipped in deploy/ passes config check")
     func shippedConfigurations() throws {
         var paths = ["deploy/examples/beekeeper.yaml", "deploy/container/beekeeper.yaml", "deploy/compose/beekeeper.yaml"].map { Self.root + "/" + $0 }
@@ -68,10 +80,25 @@ struct DeploymentFilesTests {
         }
         try text.write(toFile: directory + "/kubernetes.yaml", atomically: true, encoding: .utf8)
         paths.append(directory + "/kubernetes.yaml")
-        for path in paths {
-            let result = try Self.configCheck(path)
+        // The executor key lives in a volume or Secret of the container; check each config with a
+        // real key file in its place.
+        let key = try Self.scratchExecutorKey(in: directory)
+        var withColonies = 0
+        for (index, path) in paths.enumerated() {
+            var checked = path
+            let original = try String(contentsOfFile: path, encoding: .utf8)
+            let keyLine = try NSRegularExpression(pattern: #"^(\s*executor_key_file:\s*)(\S+)"#, options: .anchorsMatchLines)
+            let range = NSRange(original.startIndex..., in: original)
+            if keyLine.firstMatch(in: original, range: range) != nil {
+                withColonies += 1
+                checked = directory + "/config-\(index).yaml"
+                try keyLine.stringByReplacingMatches(in: original, range: range, withTemplate: "$1" + NSRegularExpression.escapedTemplate(for: key))
+                    .write(toFile: checked, atomically: true, encoding: .utf8)
+            }
+            let result = try Self.configCheck(checked)
             #expect(result.status == 0, "\(path): \(result.output)")
         }
+        #expect(withColonies == 2, "the compose and Kubernetes configurations should both run Beekeeper as a ColonyOS executor")
     }
 
     @Test("the Kubernetes manifests pass the 1.30 schemas strictly, and probes reach the configured port")
@@ -85,11 +112,23 @@ struct DeploymentFilesTests {
         let result = try Program.run(SidecarProcess.python, ["-m", "kubernetes_validate", "--strict", "--quiet", "-k", "1.30.0", manifest])
         #expect(result.status == 0, "\(result.output)")
         let facts = try Self.python("""
-            import json, yaml
+            import json, os, yaml
+            def key_mount(config, container, pod, docs):
+                # The executor key: a file of a Secret volume, mounted read-only where the config reads it.
+                directory, name = os.path.split((config.get('colonies') or {}).get('executor_key_file', ''))
+                mount = next((m for m in container['volumeMounts'] if m['mountPath'] == directory), {})
+                volume = next((v for v in pod['spec']['volumes'] if v['name'] == mount.get('name')), {})
+                secret = volume.get('secret', {})
+                items = {i['path']: i['key'] for i in secret.get('items', [])}
+                manifest = next((d for d in docs if d['kind'] == 'Secret' and d['metadata']['name'] == secret.get('secretName')), {})
+                return {'read_only': mount.get('readOnly', False), 'mode': oct(secret.get('defaultMode', 0o644)),
+                        'in_secret': name in items and items[name] in manifest.get('stringData', manifest.get('data', {}))}
             docs = list(yaml.safe_load_all(open('deploy/kubernetes/beekeeper-sidecar.yaml')))
             config = yaml.safe_load(next(d for d in docs if d['kind'] == 'ConfigMap')['data']['beekeeper.yaml'])
-            pod = next(d for d in docs if d['kind'] == 'StatefulSet')['spec']['template']
-            sidecar = next(c for c in pod['spec']['initContainers'] if c['name'] == 'beekeeper')
+            statefulset = next(d for d in docs if d['kind'] == 'StatefulSet')
+            pod = statefulset['spec']['template']
+            containers = pod['spec']['containers'] + pod['spec'].get('initContainers', [])
+            sidecar = next(c for c in containers if c['name'] == 'beekeeper')
             ports = {p['name']: p['containerPort'] for p in sidecar['ports']}
             probes = {k: sidecar[k]['httpGet'] for k in ('startupProbe', 'livenessProbe', 'readinessProbe')}
             timeouts = [int(b['timeout'].rstrip('s')) for b in config['bees']]
@@ -98,16 +137,27 @@ struct DeploymentFilesTests {
               'metrics_port': ports.get('metrics'),
               'probe_ports': sorted({p['port'] for p in probes.values()}),
               'readiness': probes['readinessProbe']['path'], 'liveness': probes['livenessProbe']['path'],
-              'native_sidecar': sidecar.get('restartPolicy') == 'Always',
+              # Beekeeper is the executor: the only container, a regular one, one replica per identity.
+              'only_beekeeper': [c['name'] for c in containers] == ['beekeeper'] and sidecar in pod['spec']['containers'],
+              'replicas': statefulset['spec']['replicas'],
               'grace': pod['spec']['terminationGracePeriodSeconds'], 'longest_timeout': max(timeouts),
               'scrape_annotation': pod['metadata']['annotations'].get('beekeeper.io/scrape'),
               'data_mount': any(m['mountPath'] == config['data_dir'] for m in sidecar['volumeMounts']),
+              'colonies': sorted((config.get('colonies') or {}).keys()),
+              'key': key_mount(config, sidecar, pod, docs),
+              'bees': [b['command'] for b in config['bees']],
             }))
             """)
         #expect(facts["listen_port"] == facts["metrics_port"], "\(facts.serialized())")
         #expect(facts["probe_ports"] == ["metrics"])
         #expect(facts["readiness"] == "/readyz" && facts["liveness"] == "/healthz")
-        #expect(facts["native_sidecar"] == true)
+        #expect(facts["only_beekeeper"] == true, "Beekeeper is the executor: no other container")
+        #expect(facts["replicas"] == 1, "one executor identity, one Beekeeper")
+        #expect(facts["colonies"] == ["assign_timeout", "colony", "concurrency", "executor_key_file", "executor_name", "executor_type", "keepalive_interval", "server"], "\(facts.serialized())")
+        #expect(facts["key"]?["read_only"] == true && facts["key"]?["in_secret"] == true, "\(facts.serialized())")
+        #expect(["0o400", "0o600"].contains(facts["key"]?["mode"]?.stringValue ?? ""), "executor key mode: \(facts.serialized())")
+        // The bees ship in the image: every bee runs a script the Containerfile copies in.
+        try Self.expectBeesInImage(facts["bees"])
         #expect((facts["grace"]?.intValue ?? 0) > (facts["longest_timeout"]?.intValue ?? .max), "grace period shorter than a bee timeout")
         #expect(facts["scrape_annotation"] == "true")
         #expect(facts["data_mount"] == true, "data_dir is not on the persistent volume")
@@ -149,7 +199,39 @@ struct DeploymentFilesTests {
             .replacingOccurrences(of: "/etc/prometheus/rules/", with: Self.root + "/prometheus/rules/")
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
         let result = try Program.run(promtool, ["check", "config", directory + "/prometheus.yml"])
-        #expect(result.status == 0 && result.output.contains("SUCCESS: 21 rules found"), "\(result.output)")
+        #expect(result.status == 0 && result.output.contains("SUCCESS: \(OperationsFilesTests.ruleCount) rules found"), "\(result.output)")
+    }
+
+    @Test("the compose stack runs Beekeeper as the executor of a Colonies server set up as COLONYOS.md section 1 says")
+    func composeColonies() throws {
+        let result = try Program.run(SidecarProcess.python, [Self.root + "/Tests/BeekeeperIntegrationTests/Tools/compose_colonies.py", "deploy/compose"], directory: Self.root)
+        #expect(result.status == 0, "\(result.output)")
+        let report = try JSONValue.parse(result.stdout)
+        #expect(report["problems"] == [], "\(report["problems"]?.serialized() ?? "")")
+        // The setup script is POSIX sh (the image's busybox runs it).
+        if let script = report["facts"]?["script"]?.stringValue, let sh = Self.tool("sh") {
+            let syntax = try Program.run(sh, ["-n", script], directory: Self.root)
+            #expect(syntax.status == 0, "\(syntax.output)")
+        }
+        let config = try Self.python("""
+            import json, yaml
+            print(json.dumps([b['command'] for b in yaml.safe_load(open('deploy/compose/beekeeper.yaml'))['bees']]))
+            """)
+        try Self.expectBeesInImage(config)
+    }
+
+    /// Each bee command that names a script under the image's /opt/beekeeper/bees runs one that the
+    /// Containerfile copies there from deploy/examples/bees.
+    static func expectBeesInImage(_ commands: JSONValue?, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let containerfile = try String(contentsOfFile: root + "/deploy/container/Containerfile", encoding: .utf8)
+        #expect(containerfile.contains("\nCOPY deploy/examples/bees /opt/beekeeper/bees\n"), sourceLocation: sourceLocation)
+        let scripts = (commands?.arrayValue ?? []).compactMap { $0.arrayValue?.compactMap(\.stringValue).first { $0.hasPrefix("/opt/") } }
+        #expect(!scripts.isEmpty && scripts.count == commands?.arrayValue?.count, "every bee should run a script from the image: \(commands?.serialized() ?? "")", sourceLocation: sourceLocation)
+        for script in scripts {
+            #expect(script.hasPrefix("/opt/beekeeper/bees/"), "\(script) is not in the image", sourceLocation: sourceLocation)
+            let source = root + "/deploy/examples/bees/" + (script as NSString).lastPathComponent
+            #expect(FileManager.default.fileExists(atPath: source), "\(script): no \(source) to copy into the image", sourceLocation: sourceLocation)
+        }
     }
 
     @Test("the container image copies files that exist and installs every shared library the binary needs")

@@ -25,6 +25,11 @@ enum MetricsSpec {
         ("beekeeper_backup_last_duration_seconds", "gauge"),
         ("beekeeper_backup_last_size_bytes", "gauge"),
         ("beekeeper_http_requests_total", "counter"),
+        // SPEC section 11: only with a `colonies` section.
+        ("beekeeper_colonies_up", "gauge"),
+        ("beekeeper_colonies_assigned_total", "counter"),
+        ("beekeeper_colonies_reports_total", "counter"),
+        ("beekeeper_colonies_rpc_duration_seconds", "histogram"),
         ("process_cpu_seconds_total", "counter"),
         ("process_resident_memory_bytes", "gauge"),
         ("process_open_fds", "gauge"),

@@ -11,6 +11,9 @@ struct OperationsFilesTests {
     static let rulesFile = root + "/prometheus/rules/beekeeper.rules.yml"
     static let dashboard = root + "/grafana/dashboards/beekeeper.json"
     static let dashboardQueries = root + "/Tests/BeekeeperIntegrationTests/Tools/dashboard_queries.py"
+    static let ruleTests = root + "/prometheus/tests/beekeeper.rules.test.yml"
+    /// Recording rules and alerts in the rules file: 9 and 17.
+    static let ruleCount = 26
 
     /// promtool, or a recorded failure in CI (a skip elsewhere).
     static func promtool(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
@@ -24,7 +27,7 @@ struct OperationsFilesTests {
         guard let promtool = Self.promtool() else { return }
         let config = try Program.run(promtool, ["check", "config", "prometheus/prometheus.yml"], directory: Self.root)
         #expect(config.status == 0, "\(config.output)")
-        #expect(config.output.contains("SUCCESS: 21 rules found"), "\(config.output)")
+        #expect(config.output.contains("SUCCESS: \(Self.ruleCount) rules found"), "\(config.output)")
         let rules = try Program.run(promtool, ["check", "rules", Self.rulesFile])
         #expect(rules.status == 0, "\(rules.output)")
         let unit = try Program.run(promtool, ["test", "rules", "prometheus/tests/beekeeper.rules.test.yml"], directory: Self.root)
@@ -69,6 +72,62 @@ struct OperationsFilesTests {
         }
     }
 
+    @Test("the ColonyOS row reads the recording rules, and every alert has unit tests that fire it and keep it quiet")
+    func coloniesPanelsAndAlerts() throws {
+        let queries = try Self.queries()
+        let rules = try Self.ruleNames()
+        #expect(rules.count == Self.ruleCount, "\(rules.sorted())")
+        // Every recording rule a panel reads is defined in the rules file.
+        let recorded = try NSRegularExpression(pattern: #"\bbeekeeper:[a-z0-9_:]+"#)
+        for query in queries {
+            let range = NSRange(query.expr.startIndex..., in: query.expr)
+            for match in recorded.matches(in: query.expr, range: range) {
+                let name = String(query.expr[Range(match.range, in: query.expr)!])
+                #expect(rules.contains(name), "\(query.panel): \(name) is not a recording rule in \(Self.rulesFile)")
+            }
+        }
+        let colonies = Dictionary(grouping: queries.filter { $0.expr.contains("colonies") }, by: \.panel).mapValues { $0.map(\.expr) }
+        #expect(Set(colonies.keys) == ["Colonies connection", "Processes assigned", "Reports by result", "RPC latency"], "\(colonies.keys.sorted())")
+        #expect(colonies["Colonies connection"]?.first?.contains("beekeeper_colonies_up{") == true)
+        #expect(colonies["Processes assigned"]?.first?.contains("beekeeper:colonies_assigned:rate5m{") == true)
+        #expect(colonies["Reports by result"]?.first?.contains("sum by (result) (beekeeper:colonies_reports:rate5m{") == true)
+        let latency = colonies["RPC latency"] ?? []
+        #expect(latency.count == 2 && latency.allSatisfy { $0.contains("sum by (le, msgtype) (beekeeper:colonies_rpc_duration_seconds_bucket:rate5m{") })
+        #expect(latency.contains { $0.hasPrefix("histogram_quantile(0.5,") } && latency.contains { $0.hasPrefix("histogram_quantile(0.99,") })
+        let row = try DeploymentFilesTests.python("""
+            import json, sys
+            panels = json.load(open(sys.argv[1]))['panels']
+            start = next(i for i, p in enumerate(panels) if p['type'] == 'row' and p['title'] == 'ColonyOS source')
+            end = next((i for i in range(start + 1, len(panels)) if panels[i]['type'] == 'row'), len(panels))
+            print(json.dumps(sorted(p['title'] for p in panels[start + 1:end])))
+            """, [Self.dashboard])
+        #expect(row == ["Colonies connection", "Processes assigned", "RPC latency", "Reports by result"], "\(row.serialized())")
+
+        // Each alert has a unit test case where it fires; the ColonyOS ones also have cases where
+        // they must stay quiet, one of them a fleet with no `colonies` section at all.
+        let cases = try DeploymentFilesTests.python("""
+            import json, sys, yaml
+            firing, quiet = set(), set()
+            for test in yaml.safe_load(open(sys.argv[1]))['tests']:
+                for case in test.get('alert_rule_test', []):
+                    (firing if case.get('exp_alerts') else quiet).add(case['alertname'])
+            print(json.dumps({'firing': sorted(firing), 'quiet': sorted(quiet)}))
+            """, [Self.ruleTests])
+        let alerts = try Self.ruleNames("alert")
+        let firing = Set((cases["firing"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let quiet = Set((cases["quiet"]?.arrayValue ?? []).compactMap(\.stringValue))
+        #expect(alerts.subtracting(firing).isEmpty, "alerts no unit test fires: \(alerts.subtracting(firing).sorted())")
+        #expect(quiet.isSuperset(of: ["BeekeeperColoniesDown", "BeekeeperColoniesReportsLost"]), "\(quiet.sorted())")
+        let expressions = try DeploymentFilesTests.python("""
+            import json, sys, yaml
+            rules = [r for g in yaml.safe_load(open(sys.argv[1]))['groups'] for r in g['rules'] if 'alert' in r]
+            print(json.dumps({r['alert']: {'expr': r['expr'].strip(), 'for': r.get('for', '')} for r in rules}))
+            """, [Self.rulesFile])
+        #expect(expressions["BeekeeperColoniesDown"]?["expr"] == "beekeeper_colonies_up == 0")
+        #expect(expressions["BeekeeperColoniesDown"]?["for"] == "5m")
+        #expect(expressions["BeekeeperColoniesReportsLost"]?["expr"]?.stringValue?.contains(#"increase(beekeeper_colonies_reports_total{result="lost"}["#) == true)
+    }
+
     struct Query {
         var panel: String
         var ref: String
@@ -82,9 +141,11 @@ struct OperationsFilesTests {
         return items.map { Query(panel: $0["panel"]?.stringValue ?? "", ref: $0["ref"]?.stringValue ?? "", expr: $0["expr"]?.stringValue ?? "") }
     }
 
-    /// Panels with no data on a sidecar without backups or shipments, and the restart annotation.
+    /// Panels with no data on a sidecar without backups, shipments or a `colonies` section, and the
+    /// restart annotation.
     static func mayBeEmpty(_ query: Query) -> Bool {
         query.expr.contains("beekeeper_backup_") || query.panel == "Since last shipment" || query.panel.hasPrefix("annotation:")
+            || query.expr.contains("colonies")
     }
 
     @Test("a real Prometheus scraping a live sidecar: every rule evaluates cleanly, every dashboard query answers")
@@ -118,6 +179,11 @@ struct OperationsFilesTests {
         // A funcname that never ran: its zero series make the ratio 0/0, NaN, which no alert threshold passes.
         #expect(try await Self.value(prometheus, #"beekeeper:task_errors:ratio_rate5m{funcname="flaky"}"#)?.isNaN == true)
 
+        // Without a `colonies` section the sidecar exports no ColonyOS sample (HELP and TYPE at most),
+        // so BeekeeperColoniesDown (`beekeeper_colonies_up == 0`) has nothing to fire on.
+        #expect(try await prometheus.query(#"{__name__=~"beekeeper_colonies_.*"}"#).isEmpty)
+        #expect(try await prometheus.query(#"{__name__=~"beekeeper:colonies_.*"}"#).isEmpty)
+
         // Every rule of the file is loaded and evaluates without error.
         let expected = try Self.ruleNames()
         var seen: [String: String] = [:]
@@ -150,10 +216,10 @@ struct OperationsFilesTests {
         return Double(text)
     }
 
-    /// Alert and recording rule names in the rules file.
-    static func ruleNames() throws -> Set<String> {
+    /// Alert and recording rule names in the rules file (`kinds`: "alert", "record" or both).
+    static func ruleNames(_ kinds: String = "alert|record") throws -> Set<String> {
         let text = try String(contentsOfFile: rulesFile, encoding: .utf8)
-        let pattern = try NSRegularExpression(pattern: #"^\s*- (?:alert|record): (\S+)\s*$"#, options: .anchorsMatchLines)
+        let pattern = try NSRegularExpression(pattern: #"^\s*- (?:"# + kinds + #"): (\S+)\s*$"#, options: .anchorsMatchLines)
         return Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range(at: 1), in: text)!]) })
     }
 

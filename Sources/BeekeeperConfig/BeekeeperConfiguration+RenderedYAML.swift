@@ -1,8 +1,8 @@
 extension BeekeeperConfiguration {
     /// The resolved configuration as YAML: every key, defaults filled in, in the order of SPEC
-    /// section 3. It reads back to an equal configuration, unless secrets were redacted: database
-    /// URL passwords (`postgresql://user:***@host/db`), user info in the shipper target, and
-    /// secret-looking query parameters. For `beekeeper config check`.
+    /// section 3, then `colonies` (section 11). It reads back to an equal configuration, unless
+    /// secrets were redacted: database URL passwords (`postgresql://user:***@host/db`), user info
+    /// in the shipper target, and secret-looking query parameters. For `beekeeper config check`.
     public func renderedYAML(redactingSecrets: Bool = true) -> String {
         typealias W = YAMLWriter
         func url(_ text: String, hideLoneUser: Bool) -> String {
@@ -126,6 +126,23 @@ extension BeekeeperConfiguration {
         ]))
         w.line(1, "verify: \(backup.verify.rawValue)")
         w.line(1, "run_on_start: \(backup.runOnStart)")
+
+        // Key file paths are shown: they name secrets but are none. The server URL carries no
+        // user info or query (the schema refuses both), so there is nothing in it to redact.
+        if let colonies {
+            w.line(0, "colonies:")
+            w.line(1, "server: \(W.string(colonies.server))")
+            w.line(1, "colony: \(W.string(colonies.colony))")
+            w.line(1, "executor_name: \(W.string(colonies.executorName))")
+            w.line(1, "executor_type: \(W.string(colonies.executorType))")
+            w.line(1, "executor_key_file: \(W.string(colonies.executorKeyFile))")
+            w.line(1, "colony_key_file: \(W.string(colonies.colonyKeyFile))")
+            w.line(1, "assign_timeout: \(DurationParser.format(colonies.assignTimeout))")
+            w.line(1, "concurrency: \(colonies.concurrency)")
+            w.line(1, "keepalive_interval: \(DurationParser.format(colonies.keepaliveInterval))")
+        } else {
+            w.line(0, "colonies: null")
+        }
         return w.text
     }
 }

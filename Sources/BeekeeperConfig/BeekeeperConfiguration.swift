@@ -10,6 +10,8 @@ public struct BeekeeperConfiguration: Sendable, Equatable {
     public var audit = AuditConfig()
     public var shipper = ShipperConfig()
     public var backup = BackupConfig()
+    /// nil: executor mode off (no `colonies` section, or `colonies: null`).
+    public var colonies: ColoniesConfig? = nil
 
     public init() {}
 }

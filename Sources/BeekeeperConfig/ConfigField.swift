@@ -28,4 +28,23 @@ struct ConfigField<Root> {
             try decoder.decode(node, path, fields: fields, into: &root[keyPath: keyPath])
         }
     }
+
+    /// A section that is off unless given (`colonies`): null turns it off, a mapping turns it on,
+    /// starting from `blank` (required keys empty) or merging into the keys already set, as
+    /// `section` does. Required keys are checked by `ConfigValidator` once the file and every
+    /// override are in, so that variables alone can turn the section on.
+    static func optionalSection<Value>(_ name: String, _ keyPath: WritableKeyPath<Root, Value?>, blank: Value, _ fields: [ConfigField<Value>]) -> Self {
+        ConfigField(key: ConfigKey(name, environment: .yaml, children: fields.map(\.key))) { (node, root, path, decoder) throws(ConfigError) in
+            guard !ConfigDecoder.isNull(node) else {
+                decoder.noteSet(path, node: node)
+                root[keyPath: keyPath] = nil
+                return
+            }
+            var value = root[keyPath: keyPath] ?? blank
+            // Where the section was turned on is where a missing required key gets blamed.
+            if root[keyPath: keyPath] == nil { decoder.noteSet(path, node: node) }
+            try decoder.decode(node, path, fields: fields, into: &value)
+            root[keyPath: keyPath] = value
+        }
+    }
 }

@@ -103,8 +103,7 @@ extension ConfigSchema {
         }
         // Segment names are appended to the target as they are: no spaces or control characters
         // (percent-encode them, as in file:///var/lib/my%20audit/).
-        if let bad = target.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            let shown = bad == " " ? "a space" : "U+" + String(bad.value, radix: 16, uppercase: true)
+        if let shown = unsafeURLCharacter(in: target) {
             throw decoder.error(path, at: node, "the target contains \(shown); percent-encode it (%20 for a space)")
         }
         let rest = target.dropFirst(scheme.count)
@@ -123,18 +122,7 @@ extension ConfigSchema {
             }
         default:
             let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
-            // host, host:port, [v6], [v6]:port
-            let portStart = hostAndPort.hasPrefix("[") ? hostAndPort.firstIndex(of: "]").map { hostAndPort.index(after: $0) } : hostAndPort.firstIndex(of: ":")
-            let host = portStart.map { hostAndPort[..<$0] } ?? hostAndPort
-            guard !host.isEmpty, host != "[]" else {
-                throw decoder.error(path, at: node, "an http target needs a host \(usage)")
-            }
-            if let portStart, portStart < hostAndPort.endIndex {
-                let port = hostAndPort[portStart...].dropFirst()
-                guard hostAndPort[portStart] == ":", let number = Int(port), port.allSatisfy(\.isASCII), (1...65535).contains(number) else {
-                    throw decoder.error(path, at: node, "invalid port \(ConfigDecoder.quote(String(hostAndPort[portStart...].dropFirst()))) in the target (1 to 65535)")
-                }
-            }
+            try checkHTTPAuthority(hostAndPort, "the target", usage: usage, decoder, node, path)
         }
         guard !target.contains("?"), !target.contains("#") else {
             throw decoder.error(path, at: node, "the target cannot have a query or fragment: segment file names are appended to it \(usage)")

@@ -15,6 +15,7 @@ enum ConfigSchema {
             .section("audit", \.audit, audit),
             .section("shipper", \.shipper, shipper),
             .section("backup", \.backup, backup),
+            .optionalSection("colonies", \.colonies, blank: blankColonies, colonies),
         ]
     }
 
@@ -82,5 +83,30 @@ enum ConfigSchema {
             throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): the port must be 0 to 65535 \(usage)")
         }
         return ListenAddress(host: String(host), port: number)
+    }
+
+    /// Checks the `host`, `host:port`, `[v6]` or `[v6]:port` of an http(s) URL (user info already
+    /// cut off): a host, and when a port is given, 1 to 65535. `what` names the URL in messages.
+    static func checkHTTPAuthority(
+        _ hostAndPort: Substring, _ what: String, usage: String, _ decoder: ConfigDecoder, _ node: Node, _ path: String
+    ) throws(ConfigError) {
+        let portStart = hostAndPort.hasPrefix("[") ? hostAndPort.firstIndex(of: "]").map { hostAndPort.index(after: $0) } : hostAndPort.firstIndex(of: ":")
+        let host = portStart.map { hostAndPort[..<$0] } ?? hostAndPort
+        guard !host.isEmpty, host != "[]" else {
+            throw decoder.error(path, at: node, "\(what) needs a host \(usage)")
+        }
+        if let portStart, portStart < hostAndPort.endIndex {
+            let port = hostAndPort[portStart...].dropFirst()
+            guard hostAndPort[portStart] == ":", port.allSatisfy(\.isASCIIDigit), let number = Int(port), (1...65535).contains(number) else {
+                throw decoder.error(path, at: node, "invalid port \(ConfigDecoder.quote(String(port))) in \(what) (1 to 65535)")
+            }
+        }
+    }
+
+    /// The first character a URL must not hold as it is (whitespace, control characters), named
+    /// for a message: "a space" or "U+9".
+    static func unsafeURLCharacter(in url: String) -> String? {
+        guard let bad = url.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        return bad == " " ? "a space" : "U+" + String(bad.value, radix: 16, uppercase: true)
     }
 }

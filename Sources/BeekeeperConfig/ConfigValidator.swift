@@ -2,6 +2,7 @@
 /// is merged. The error is blamed on whichever key was set, preferring the later one.
 enum ConfigValidator {
     static func validate(_ configuration: BeekeeperConfiguration, _ decoder: ConfigDecoder) throws(ConfigError) {
+        try validateColonies(configuration.colonies, decoder)
         let shipper = configuration.shipper
         if shipper.maxBackoff < shipper.initialBackoff {
             let key = decoder.isSet("shipper.max_backoff") || !decoder.isSet("shipper.initial_backoff")
@@ -10,6 +11,20 @@ enum ConfigValidator {
                 key,
                 "max_backoff (\(DurationParser.format(shipper.maxBackoff))) is shorter than initial_backoff (\(DurationParser.format(shipper.initialBackoff)))"
             )
+        }
+    }
+
+    /// A `colonies` section needs its required keys, wherever they come from: the file, or
+    /// `BEEKEEPER_COLONIES_*` variables, which can also turn executor mode on with no section in
+    /// the file at all (all five given) — handy where the environment is the only input (a
+    /// container). One variable alone on such a file is not ignored: the first missing key is an
+    /// error blamed on the line or variable that turned the section on.
+    static func validateColonies(_ colonies: ColoniesConfig?, _ decoder: ConfigDecoder) throws(ConfigError) {
+        guard let colonies else { return }
+        for (name, value) in ConfigSchema.requiredColoniesKeys where colonies[keyPath: value].isEmpty {
+            let path = "colonies." + name
+            let variable = EnvironmentOverrides.prefix + "COLONIES_" + name.uppercased()
+            throw decoder.error(path, "required key is missing (give it in the file or as \(variable))")
         }
     }
 }

@@ -4,14 +4,21 @@ import Yams
 ///
 /// Every key has a variable: its dotted path upper-cased with `_` for `.` (`audit.fsync` is
 /// `BEEKEEPER_AUDIT_FSYNC`, `backup.keep.last` is `BEEKEEPER_BACKUP_KEEP_LAST`). Plain string keys
-/// (`data_dir`, `listen`, paths, `shipper.target`, `backup.schedule`, `backup.timezone`) take the
-/// text as it is, an empty value or `null` meaning null for the nullable ones. Every other key
-/// takes a YAML flow value, which includes JSON: `BEEKEEPER_AUDIT_FSYNC=always`,
-/// `BEEKEEPER_GUARDIAN_MAX_PAYLOAD_BYTES=2MiB`, `BEEKEEPER_METRICS_QUANTILES=[0.5,0.99]`,
-/// `BEEKEEPER_AUTH_KEYS={ops: 3b6a...}`, `BEEKEEPER_BEES=[{name: a, funcnames: [f], command: [./a]}]`.
+/// (`data_dir`, `listen`, paths, `shipper.target`, `backup.schedule`, `backup.timezone`, and the
+/// `colonies` server, names and key files) take the text as it is, an empty value or `null`
+/// meaning null for the nullable ones. Every other key takes a YAML flow value, which includes
+/// JSON: `BEEKEEPER_AUDIT_FSYNC=always`, `BEEKEEPER_GUARDIAN_MAX_PAYLOAD_BYTES=2MiB`,
+/// `BEEKEEPER_METRICS_QUANTILES=[0.5,0.99]`, `BEEKEEPER_AUTH_KEYS={ops: 3b6a...}`,
+/// `BEEKEEPER_BEES=[{name: a, funcnames: [f], command: [./a]}]`.
 /// A list or map replaces the file's; a section (`BEEKEEPER_BACKUP_KEEP={last: 5}`) changes only
 /// the keys it names. Variables are applied parents first, so `BEEKEEPER_BACKUP_KEEP_LAST` wins
 /// over `BEEKEEPER_BACKUP_KEEP`.
+///
+/// `colonies` is off unless given: `BEEKEEPER_COLONIES=null` turns it off, and any
+/// `BEEKEEPER_COLONIES_*` variable turns it on when the file has no such section. Its required keys
+/// are checked after every variable is applied, so the five of them (`_SERVER`, `_COLONY`,
+/// `_EXECUTOR_NAME`, `_EXECUTOR_TYPE`, `_EXECUTOR_KEY_FILE`) enable executor mode with no file
+/// section, and fewer are an error naming the first missing key (see `ConfigValidator`).
 ///
 /// `BEEKEEPER_CONFIG` (the file) and `BEEKEEPER_TEST_*` are not overrides; any other `BEEKEEPER_*`
 /// variable is an error, as a misspelt override would otherwise be silently ignored.

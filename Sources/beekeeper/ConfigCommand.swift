@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeekeeperConfig
+import Foundation
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,11 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let configuration = try options.load()
             try options.checkShipper(configuration)
+            // The keys executor mode signs with: a missing or malformed file is a configuration
+            // error (exit status 2); one that others may read is only a warning, the key works.
+            for warning in try configuration.colonies?.validateKeyFiles() ?? [] {
+                FileHandle.standardError.write(Data("beekeeper: warning: \(warning)\n".utf8))
+            }
             print("# configuration is valid (source: \(options.source ?? "built-in defaults"))")
             print(configuration.renderedYAML(redactingSecrets: true), terminator: "")
         }

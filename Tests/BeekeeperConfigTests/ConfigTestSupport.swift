@@ -38,3 +38,15 @@ bees:
     funcnames: [f]
     command: [./a]
 """
+
+extension ColoniesConfig {
+    /// This section with its optional keys set as well.
+    func with(colonyKeyFile: String?, assignTimeout: Duration, concurrency: Int, keepaliveInterval: Duration) -> ColoniesConfig {
+        var colonies = self
+        colonies.colonyKeyFile = colonyKeyFile
+        colonies.assignTimeout = assignTimeout
+        colonies.concurrency = concurrency
+        colonies.keepaliveInterval = keepaliveInterval
+        return colonies
+    }
+}

@@ -43,6 +43,11 @@ struct RenderedYAMLTests {
         c.backup.keep.months = 0
         c.backup.verify = .restore
         c.backup.runOnStart = true
+        // Names that read as null, a bool or a mapping unless quoted.
+        c.colonies = ColoniesConfig(
+            server: "https://colonies.example:8443/base/", colony: "null", executorName: "beekeeper: 1",
+            executorType: "true", executorKeyFile: "keys/executor key"
+        ).with(colonyKeyFile: "/run/secrets/colony.key", assignTimeout: .seconds(120), concurrency: 1024, keepaliveInterval: .seconds(45))
         return c
     }
 
@@ -64,7 +69,7 @@ struct RenderedYAMLTests {
             "rules:", "persist_interval:", "audit:", "fsync:", "rotate_bytes:", "rotate_age:", "checkpoint_interval:",
             "signing_key:", "hmac_fields:", "fail_closed:", "keep_shipped:", "shipper:", "target:", "gzip_level:",
             "timeout:", "initial_backoff:", "max_backoff:", "backup:", "schedule:", "timezone:", "dir:", "databases:",
-            "keep:", "verify:", "run_on_start:",
+            "keep:", "verify:", "run_on_start:", "colonies:",
         ] {
             #expect(yaml.contains(key), "\(key) missing")
         }
@@ -72,6 +77,30 @@ struct RenderedYAMLTests {
         #expect(yaml.contains("  clock_skew: 5m\n"))
         #expect(yaml.contains("  max_payload_bytes: 1MiB\n"))
         #expect(yaml.contains("  keep: {last: 3, days: 7, weeks: 4, months: 6}\n"))
+    }
+
+    @Test("the colonies section: null when off, every key when on, key file paths shown")
+    func colonies() throws {
+        #expect(BeekeeperConfiguration().renderedYAML().hasSuffix("\ncolonies: null\n"))
+        var c = BeekeeperConfiguration()
+        c.colonies = ColoniesConfig(
+            server: "http://127.0.0.1:50080", colony: "dev", executorName: "beekeeper-1",
+            executorType: "beekeeper", executorKeyFile: "/etc/beekeeper/colonies.key")
+        #expect(c.renderedYAML().hasSuffix("""
+
+            colonies:
+              server: http://127.0.0.1:50080
+              colony: dev
+              executor_name: beekeeper-1
+              executor_type: beekeeper
+              executor_key_file: /etc/beekeeper/colonies.key
+              colony_key_file: null
+              assign_timeout: 10s
+              concurrency: 4
+              keepalive_interval: 1m
+
+            """))
+        #expect(try ConfigurationLoader.parse(yaml: c.renderedYAML(), file: nil) == c)
     }
 
     @Test("secrets are redacted")

@@ -1,5 +1,6 @@
 public import BeekeeperCore
-import BeekeeperPipeline
+public import BeekeeperPipeline
+import Foundation
 
 /// What Beekeeper owes the Colonies server for one process: a close with `out`, or a fail with
 /// errors (SPEC section 11). Built from the pipeline's final outcome; stored in the owed journal

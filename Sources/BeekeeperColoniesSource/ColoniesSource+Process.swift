@@ -1,5 +1,7 @@
 import BeekeeperAudit
 import BeekeeperColonies
+import BeekeeperConfig
+import Synchronization
 import BeekeeperCore
 import BeekeeperMetrics
 import BeekeeperPipeline
@@ -81,19 +83,14 @@ extension ColoniesSource {
         var stopDeadline: ContinuousClock.Instant? = nil
         while true {
             let result: Result<Void, ColoniesError>
-            let reported: ColoniesProcess.State
+            let reported: ColoniesProcess.State = report.kind == "closed" ? .successful : .failed
             do throws(ColoniesError) {
                 switch report {
-                case .close(let out):
-                    reported = .successful
-                    try await client.closeSuccessful(processID: processID, out: out)
-                case .fail(let errors):
-                    reported = .failed
-                    try await client.closeFailed(processID: processID, errors: errors)
+                case .close(let out): try await client.closeSuccessful(processID: processID, out: out)
+                case .fail(let errors): try await client.closeFailed(processID: processID, errors: errors)
                 }
                 result = .success(())
             } catch {
-                reported = report.kind == "closed" ? .successful : .failed
                 result = .failure(error)
             }
             noteCall(result)

@@ -1,5 +1,7 @@
 import BeekeeperAudit
 import BeekeeperColonies
+import BeekeeperConfig
+import Synchronization
 import BeekeeperCore
 import BeekeeperPipeline
 import Logging
@@ -48,8 +50,11 @@ extension ColoniesSource {
         var delay = Self.backoff.initial
         var running: [ColoniesProcess] = []
         while !isStopping {
-            let result = await Result { () async throws(ColoniesError) -> [ColoniesProcess] in
-                try await client.getProcesses(state: .running, count: 100, executorType: configuration.executorType)
+            let result: Result<[ColoniesProcess], ColoniesError>
+            do throws(ColoniesError) {
+                result = .success(try await client.getProcesses(state: .running, count: 100, executorType: configuration.executorType))
+            } catch {
+                result = .failure(error)
             }
             noteCall(result)
             switch result {

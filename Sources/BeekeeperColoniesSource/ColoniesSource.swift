@@ -73,7 +73,8 @@ public final class ColoniesSource: Service, Sendable {
             logger.notice("colonies: stopped assigning, draining", metadata: ["in_flight": "\(status.withLock { $0.inFlight })"])
             polls.cancelAll()
         }
-        logger.notice("colonies: executor stopped", metadata: ["owed_reports": "\(await owed.count)"])
+        let owedReports = await owed.count
+        logger.notice("colonies: executor stopped", metadata: ["owed_reports": "\(owedReports)"])
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }

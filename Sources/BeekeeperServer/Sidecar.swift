@@ -2,6 +2,7 @@ public import BeekeeperConfig
 package import BeekeeperAudit
 import BeekeeperAuth
 import BeekeeperBackup
+package import BeekeeperColoniesSource
 import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
@@ -135,11 +136,19 @@ public struct Sidecar: Sendable {
             logger.notice("backup: removed a file an interrupted run left behind", metadata: ["path": "\(path)"])
         }
 
-        let colonies: ColoniesSource? = nil // COLONIES-WIRING
+        var colonies: ColoniesSource? = nil
+        if let section = configuration.colonies {
+            do {
+                colonies = try ColoniesSource.make(configuration: section, pipeline: pipeline, stateDirectory: stateDirectory, logger: logger)
+            } catch {
+                throw SidecarStartupError(description: error.description)
+            }
+        }
         var routes = HTTPRoutes(
             pipeline: pipeline, verifier: verifier, bees: bees, guardianStats: guardianStats, backups: backups, bearerToken: bearerToken,
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
+        if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
         return Sidecar(
             configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
             bees: bees, routes: routes, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,
@@ -155,6 +164,9 @@ public struct Sidecar: Sendable {
             .init("listen", .string(listen.description)), .init("config", configSource.map { .string($0) } ?? .null),
             .init("bees", .array(configuration.bees.map { .string($0.name) })),
         ]
+        if let colonies = configuration.colonies {
+            fields.append(.init("colonies", ["server": .string(colonies.server), "colony": .string(colonies.colony), "executor": .string(colonies.executorName)]))
+        }
         do {
             try await pipeline.record([AuditRecord(type: "sidecar.started", fields: fields)])
         } catch {

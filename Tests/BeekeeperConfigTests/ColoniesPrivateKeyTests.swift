@@ -117,15 +117,6 @@ struct ColoniesPrivateKeyTests {
         }
     }
 
-    @Test("an unreadable file is an error (not checkable as root, who reads everything)")
-    func unreadable() throws {
-        guard getuid() != 0 else { return }
-        let directory = try KeyDirectory()
-        let path = try directory.file("locked.key", Self.key, mode: 0o000)
-        let error = try? #require(throws: ConfigError.self) { try Self.colonies(executorKeyFile: path).validateKeyFiles() }
-        #expect(error?.message == "\(path): cannot open: Permission denied")
-    }
-
     @Test("a relative path is taken from the working directory")
     func relativePath() throws {
         let directory = try KeyDirectory()

@@ -1,4 +1,5 @@
 import BeekeeperCore
+import Curl
 import Foundation
 import Testing
 

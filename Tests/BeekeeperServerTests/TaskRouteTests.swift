@@ -1,7 +1,9 @@
 import BeekeeperCore
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Sodium
 import Testing
 
 /// Routes in process: request to submission, pipeline, outcome to response (SPEC section 4).

@@ -1,24 +1,31 @@
 import ArgumentParser
 import BeekeeperConfig
 import Foundation
+import BeekeeperColonies
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config", abstract: "Inspect the configuration.", subcommands: [Check.self])
 
-    struct Check: ParsableCommand {
+    struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate the configuration and print it resolved, secrets redacted.")
 
         @OptionGroup var options: ConfigOption
 
-        func run() throws {
+        @Flag(help: "Also reach the servers the configuration names: the Colonies server, with the executor's own key.")
+        var online = false
+
+        func run() async throws {
             let configuration = try options.load()
             try options.checkShipper(configuration)
             // The keys executor mode signs with: a missing or malformed file is a configuration
             // error (exit status 2); one that others may read is only a warning, the key works.
             for warning in try configuration.colonies?.validateKeyFiles() ?? [] {
                 FileHandle.standardError.write(Data("beekeeper: warning: \(warning)\n".utf8))
+            }
+            if online, let colonies = configuration.colonies {
+                try await ColoniesProbe.check(colonies)
             }
             print("# configuration is valid (source: \(options.source ?? "built-in defaults"))")
             print(configuration.renderedYAML(redactingSecrets: true), terminator: "")

@@ -210,3 +210,36 @@ struct ColoniesExecutorTests {
         #expect(try await sidecar.terminate() == 0)
     }
 }
+
+/// `beekeeper config check --online`: the Colonies server is reached with the executor's own key.
+@Suite("config check --online")
+struct ConfigCheckOnlineTests {
+    static func check(_ standIn: ColoniesStandIn, server: String? = nil) throws -> Program.Result {
+        var section = standIn.configSection()
+        if let server { section = section.replacingOccurrences(of: standIn.url, with: server) }
+        let path = standIn.directory + "/online.yaml"
+        try "data_dir: \(standIn.directory)/data\n\(section)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
+        return try Program.run(SidecarProcess.binary, ["config", "check", "--online", "--config", path], environment: env)
+    }
+
+    @Test("a registered executor passes; an unknown one and a server that is down fail with exit 1 and say why")
+    func online() throws {
+        let registered = try ColoniesStandIn()
+        _ = try registered.setUp()
+        let ok = try Self.check(registered)
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.stderr.contains("knows executor beekeeper-1"))
+
+        let unregistered = try ColoniesStandIn()
+        _ = try unregistered.setUp(register: false)
+        let refused = try Self.check(unregistered)
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("not a member"), "\(refused.output)")
+        #expect(refused.output.contains("registered and approved"))
+
+        let down = try Self.check(registered, server: "http://127.0.0.1:9")
+        #expect(down.status == 1)
+        #expect(down.output.contains("cannot reach the Colonies server"), "\(down.output)")
+    }
+}

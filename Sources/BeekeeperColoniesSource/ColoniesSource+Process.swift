@@ -93,7 +93,7 @@ extension ColoniesSource {
             } catch {
                 result = .failure(error)
             }
-            noteCall(result)
+            noteCall(result, aboutUs: false)
             switch ReportVerdict.classify(result, reported: reported) {
             case .acknowledged:
                 await settle(processID, type: "colonies.reported", fields: [.init("report", .string(report.kind))], result: "acknowledged")

@@ -120,10 +120,12 @@ public final class ColoniesSource: Service, Sendable {
             if isStopping { return }
             let quiet = status.withLock { ContinuousClock.now - $0.lastAssignStarted >= configuration.keepaliveInterval && $0.pollsInFlight == 0 }
             guard quiet else { continue }
-            do {
+            status.withLock { $0.lastAssignStarted = .now }
+            do throws(ColoniesError) {
                 try await client.keepalive()
-                status.withLock { $0.lastAssignStarted = .now }
+                noteCall(Result<Void, ColoniesError>.success(()))
             } catch {
+                noteCall(Result<Void, ColoniesError>.failure(error))
                 logger.warning("colonies: keepalive failed", metadata: ["error": "\(error)"])
             }
         }
@@ -140,23 +142,26 @@ public final class ColoniesSource: Service, Sendable {
     // MARK: Status
 
     /// Records the outcome of a call, for `beekeeper_colonies_up` and `/readyz`. The connection
-    /// is up when the server answered, even with a refusal; an abandoned call says nothing.
-    func noteCall<T>(_ result: Result<T, ColoniesError>) {
+    /// is down when the server cannot be reached or fails (5xx), and when it refuses this executor
+    /// (`aboutUs`: an assign or listing answered 403 "not a member" means no work will come). A
+    /// refused close or fail is a judgement on one process, not on the connection.
+    func noteCall<T>(_ result: Result<T, ColoniesError>, aboutUs: Bool = true) {
         let error: ColoniesError?
         switch result {
         case .success: error = nil
         case .failure(.cancelled): return
         case .failure(let failure): error = failure
         }
-        let reached: Bool
+        let up: Bool
         switch error {
-        case .transport?, .unexpectedReply?: reached = false
-        default: reached = true
+        case nil: up = true
+        case .server(let status, _)?: up = status < 500 && !aboutUs
+        default: up = false
         }
-        metrics.up.labels().set(reached ? 1 : 0)
+        metrics.up.labels().set(up ? 1 : 0)
         status.withLock { state in
-            state.up = reached
-            if reached { state.lastSuccess = .now }
+            state.up = up
+            if up { state.lastSuccess = .now }
             if let error {
                 state.lastError = error.description
                 state.lastErrorAt = .now

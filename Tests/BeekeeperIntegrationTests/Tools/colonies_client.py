@@ -31,6 +31,7 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the test folder clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from colonies_rpc import Client, host_port  # noqa: E402
 

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 
+sys.dont_write_bytecode = True  # keep the test folder clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from colonies_rpc import Client, new_key, pycrypto  # noqa: E402
 
@@ -69,6 +70,7 @@ class Run:
         try:
             env = json.loads(data)
             payload = base64.b64decode(env["payload"]).decode("utf-8")
+            payload = _sort_attributes(_sort_executors(payload))
             head = {k: env[k] for k in env if k != "payload"}
             text = json.dumps(head) + " " + payload
         except Exception:
@@ -178,6 +180,14 @@ def scenario(r, phases, skip_stale):
     r.call("executor.get.bk1-before", {"msgtype": "getexecutormsg", "colonyname": colony, "executorname": "bk1"}, user_prv)
     r.call("executor.get.bk3-pending-by-itself", {"msgtype": "getexecutormsg", "colonyname": colony, "executorname": "bk3"}, E["bk3"])
     r.call("executor.get-unknown", {"msgtype": "getexecutormsg", "colonyname": colony, "executorname": "zz"}, user_prv)
+    r.call("executor.list", {"msgtype": "getexecutorsmsg", "colonyname": colony}, user_prv)
+    r.call("executor.list-by-pending", {"msgtype": "getexecutorsmsg", "colonyname": colony}, E["bk3"])
+    r.call("executor.list-no-colony", {"msgtype": "getexecutorsmsg", "colonyname": "nope-" + colony}, user_prv)
+    r.call("users.list", {"msgtype": "getusersmsg", "colonyname": colony}, E["bk1"])
+    r.call("users.list-no-colony", {"msgtype": "getusersmsg", "colonyname": "nope-" + colony}, E["bk1"])
+    r.call("colonies.list-by-user", {"msgtype": "getcoloniesmsg"}, user_prv)
+    r.call("executor.reject-bk3", {"msgtype": "rejectexecutormsg", "colonyname": colony, "executorname": "bk3"}, colony_prv)
+    r.call("executor.get.bk3-rejected", {"msgtype": "getexecutormsg", "colonyname": colony, "executorname": "bk3"}, user_prv)
     ka = r.keepalive([E["bk1"], E["bk2"]])
     time.sleep(0.1)
 
@@ -494,6 +504,33 @@ def scenario(r, phases, skip_stale):
 
     r.stop_keepalive.set()
     ka.join(5)
+
+
+def _sort_executors(payload):
+    """getexecutorsmsg lists executors in PostgreSQL's heap order (unspecified; an updated row
+    moves): compare them sorted by name."""
+    if not payload.startswith('[{"executorid"'):
+        return payload
+    from colonies_standin import go_json
+    return go_json(sorted(json.loads(payload), key=lambda e: e["executorname"]))
+
+
+def _sort_attributes(payload):
+    """The server stores a process's env as attributes in Go map order (random): sort them by key
+    (re-encoding the payload as Go would) so that two servers' answers can be compared."""
+    if '"attributes": [' not in payload:
+        return payload
+    obj = json.loads(payload)
+    procs = obj if isinstance(obj, list) else [obj]
+    touched = False
+    for p in procs:
+        if isinstance(p, dict) and isinstance(p.get("attributes"), list) and len(p["attributes"]) > 1:
+            p["attributes"].sort(key=lambda a: a.get("key", ""))
+            touched = True
+    if not touched:
+        return payload
+    from colonies_standin import go_json
+    return go_json(obj, indent=True)
 
 
 def _http_get(url):

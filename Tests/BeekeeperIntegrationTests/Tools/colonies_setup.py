@@ -21,6 +21,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep the test folder clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from colonies_rpc import Client, RPCError, new_key, key_id, host_port  # noqa: E402
 

@@ -22,6 +22,7 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # keep the test folder clean
 sys.path.insert(0, HERE)
 from colonies_rpc import Client, new_key, pycrypto  # noqa: E402
 import colonies_standin as standin  # noqa: E402

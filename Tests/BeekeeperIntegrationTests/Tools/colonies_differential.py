@@ -58,6 +58,8 @@ class Run:
         text = HEX64.sub(hx, text)
         text = TIME.sub(lambda m: m.group(0) if m.group(0).startswith("0001-") else "<T>", text)
         text = PRIO.sub('"prioritytime": <PT>', text)
+        text = re.sub(r'"port":\d+', '"port":<PORT>', text)
+        text = re.sub(r'"buildtime":"[^"]*"', '"buildtime":<BT>', text)
         text = FSTAT.sub(lambda m: '"%s%stime":<F>' % (m.group(1), m.group(2)), text)
         return text
 
@@ -395,6 +397,73 @@ def scenario(r, phases, skip_stale):
                                                                   "fast": lat < 2.0}), note="%.3f s" % lat)
         close("longpoll.close", pl, E["bk1"], [])
 
+    # ---------------------------------------------------------------- HTTP details
+    if "http" in phases:
+        import socket
+        from urllib.parse import urlparse
+        u = urlparse(r.c.server)
+
+        def raw_http(data, read_timeout=10, close_after=None, until_eof=False):
+            sock = socket.create_connection((u.hostname, u.port), timeout=read_timeout)
+            sock.sendall(data)
+            if close_after is not None:
+                time.sleep(close_after)
+                sock.close()
+                return None
+            chunks = []
+            try:
+                while True:
+                    b = sock.recv(65536)
+                    if not b:
+                        break
+                    chunks.append(b)
+                    joined = b"".join(chunks)
+                    if b"\r\n\r\n" in joined:
+                        head, _, rest = joined.partition(b"\r\n\r\n")
+                        m = re.search(rb"(?i)content-length: *(\d+)", head)
+                        if m and len(rest) >= int(m.group(1)) and not until_eof:
+                            break
+                        if head.startswith(b"HTTP/1.1 100"):
+                            chunks = [rest] if rest else []
+            except socket.timeout:
+                pass
+            sock.close()
+            return b"".join(chunks)
+
+        def status_of(resp):
+            return int(resp.split(b" ", 2)[1]) if resp else 0
+
+        # a long poll whose client goes away takes nothing
+        body = r.c.envelope({"msgtype": "assignprocessmsg", "colonyname": colony, "timeout": 10}, E["bk1"]).encode()
+        req = b"POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        t = threading.Thread(target=raw_http, args=(req,), kwargs={"close_after": 1.0})
+        t.start()
+        t.join()
+        time.sleep(0.3)
+        pd = r.submit("http.submit-after-client-left", r.spec(func="orphan-poll"))
+        time.sleep(1.0)
+        st, p, _ = r.quiet({"msgtype": "getprocessmsg", "processid": pd}, user_prv)
+        r.rec("http.abandoned-poll-took-nothing", st, json.dumps(p and p["state"]))
+        A("http.assign-it", E["bk1"], 5)
+        close("http.close-it", pd, E["bk1"], [])
+        # Expect: 100-continue, chunked bodies, keep-alive
+        body = r.c.envelope({"msgtype": "getprocessmsg", "processid": pd}, user_prv).encode()
+        resp = raw_http(b"POST /api HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n%s"
+                        % (len(body), body))
+        r.rec("http.expect-100-continue", status_of(resp), None)
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        resp = raw_http(b"POST /api HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        r.rec("http.chunked-body", status_of(resp), None)
+        two = b"POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        resp = raw_http(two + two + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", read_timeout=5,
+                        until_eof=True)
+        r.rec("http.keepalive-pipelined", resp.count(b"HTTP/1.1 200"), None)
+        # big and non-ASCII payloads
+        big = r.submit("http.big-args", r.spec(func="big", etype="nobody", args=["x" * 300000, "\u00e9\u4e2d\U0001F600"],
+                                                kwargs={"e": "\u00e9"}))
+        get("http.get-big", big)
+        r.quiet({"msgtype": "cancelprocessmsg", "processid": big}, user_prv)
+
     # ---------------------------------------------------------------- maxexectime, maxwaittime
     if "timeouts" in phases:
         m1 = r.submit("timeouts.submit-m1", r.spec(func="slow", maxexectime=2, maxretries=1))
@@ -477,12 +546,36 @@ def scenario(r, phases, skip_stale):
                                                  payload=base64.b64encode(json.dumps(
                                                      {"msgtype": "getprocessmsg", "processid": pid}).encode()).decode().rstrip("=") or "x"))
         r.raw("env.extra-fields", json.dumps(dict(env, extra=1, PayloadType=env["payloadtype"])))
+        r.raw("env.serverinfo", c.envelope({"msgtype": "getserverinfomsg"}, None, signature=""))
         r.raw("env.version-bad-payload", json.dumps({"payloadtype": "versionmsg", "payload": "bad!"}))
         r.raw("env.version-mismatch", c.envelope({"msgtype": "other"}, None, payloadtype="versionmsg", signature=""))
         st, ctype, data = c.post_raw(good)
         r.rec("env.content-type", st, json.dumps(ctype))
         r.rec("env.get-404-path", 0, json.dumps(_http_get(r.c.server + "/nosuch")))
         r.rec("env.get-api", 0, json.dumps(_http_get(r.c.server + "/api")))
+
+    # ---------------------------------------------------------------- re-registration (servers
+    # started with COLONIES_ALLOW_EXECUTOR_REREGISTER=true / --allow-executor-reregister)
+    if "reregister" in phases:
+        p5, i5 = new_key()
+        p5b, i5b = new_key()
+        r.label(i5, "<BK5>")
+        r.label(i5b, "<BK5B>")
+        r.call("rereg.add", {"msgtype": "addexecutormsg", "executor": {
+            "executorid": i5, "executortype": "bk", "executorname": "bk5", "colonyname": colony}}, colony_prv)
+        r.call("rereg.approve", {"msgtype": "approveexecutormsg", "colonyname": colony, "executorname": "bk5"}, colony_prv)
+        pr = r.submit("rereg.submit", r.spec(func="rereg"))
+        A("rereg.assign-old", p5, 5)
+        r.call("rereg.readd-new-key", {"msgtype": "addexecutormsg", "executor": {
+            "executorid": i5b, "executortype": "bk", "executorname": "bk5", "colonyname": colony}}, colony_prv)
+        get("rereg.get-process", pr)
+        A("rereg.assign-old-key", p5, -1)
+        A("rereg.assign-new-key-pending", p5b, -1)
+        close("rereg.close-old-key", pr, p5, [])
+        r.call("rereg.approve-again", {"msgtype": "approveexecutormsg", "colonyname": colony, "executorname": "bk5"}, colony_prv)
+        A("rereg.assign-new-key", p5b, 5)
+        close("rereg.close-new-key", pr, p5b, [])
+        r.call("rereg.executor-get", {"msgtype": "getexecutormsg", "colonyname": colony, "executorname": "bk5"}, user_prv)
 
     # ---------------------------------------------------------------- stale executor cleanup
     if "stale" in phases and not skip_stale:
@@ -543,7 +636,8 @@ def _http_get(url):
         return [e.code, e.read().decode()]
 
 
-PHASES = ["assign", "basic", "fail", "cancel", "order", "longpoll", "timeouts", "functions", "envelope", "stale"]
+PHASES = ["assign", "basic", "fail", "cancel", "order", "longpoll", "http", "timeouts", "functions", "envelope", "stale",
+          "reregister"]  # reregister only with --only (both servers must allow re-registration)
 
 
 def main(argv=None):
@@ -558,7 +652,7 @@ def main(argv=None):
     ap.add_argument("--json", default=None)
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args(argv)
-    phases = set(args.only.split(",")) if args.only else set(PHASES)
+    phases = set(args.only.split(",")) if args.only else set(PHASES) - {"reregister"}
     runs = [Run("a", args.a, args.a_prvkey, args.stale), Run("b", args.b, args.b_prvkey, args.stale)]
     errors = {}
 

@@ -1,18 +1,42 @@
 #!/usr/bin/env python3
 """A stand-in for a Colonies server (v1.9.12), for Beekeeper's integration tests.
 
-It speaks the executor's part of the ColonyOS protocol (shared/COLONYOS.md, sections 2, 5, 6) with
-the real server's HTTP statuses, messages and JSON shapes, plus what users and the setup need.
-Python 3.11 standard library only, and pycolonies' own crypto module (secp256k1 constants and
-SHA3 ids); signatures are recovered as the server recovers them (btcec RecoverCompact + the low-s
-check), so the caller's id is whatever key signed the payload.
+It speaks the executor's part of the ColonyOS protocol (shared/COLONYOS.md, sections 2, 5 and 6)
+with the real server's HTTP statuses, messages and JSON (field order, indentation, Go's escaping
+and number formatting included), plus what users and the setup need. Python 3.11 standard
+library only, and pycolonies' own crypto module (its curve, its key -> id derivation); the caller
+of every signed call is recovered from (SHA3-256 of the payload text, signature) exactly as the
+server's btcec RecoverCompact + low-s check does, so a corrupted signature is "not a member".
+Checked call by call against a real v1.9.12 by colonies_differential.py.
 
-    colonies_standin.py --port 0 --server-id ID [--state FILE] [--log FILE]
+Usage:
+    colonies_standin.py --server-id ID | --server-prvkey KEY
+                        [--host 127.0.0.1] [--port 0] [--state FILE] [--log FILE]
                         [--stale-duration S] [--cleanup-interval S]
+                        [--allow-executor-reregister] [--crypto pycolonies|libsecp256k1|auto]
 
-prints exactly one line `colonies-standin listening on 127.0.0.1:PORT` on stdout once it serves.
-See --help and the functions below for the details: state file (--state) and request log (--log)
-formats are described at Persister and RequestLog.
+    --port 0 picks a free port. Once it serves, it prints exactly one line on stdout,
+        colonies-standin listening on 127.0.0.1:PORT
+    and flushes; nothing else goes to stdout (diagnostics go to stderr).
+    --server-id: the server owner (the only key that may add colonies); default
+        $COLONIES_SERVER_ID. --server-prvkey derives it from the key instead.
+    --stale-duration / --cleanup-interval (seconds, fractions allowed; defaults
+        $COLONIES_STALE_EXECUTOR_DURATION or 600, $COLONIES_CLEANUP_INTERVAL or 60): every
+        cleanup interval, executors not heard from (no assign call) for longer than the stale
+        duration are unregistered and their running processes go back to waiting.
+    --state FILE: everything survives a kill -9 or SIGTERM and a restart on the same FILE (see
+        Persister for the format). --log FILE: one JSON line per /api request (see RequestLog).
+    SIGTERM or SIGINT: stops serving, writes the state, exits 0.
+
+Messages served (others answer 403 "invalid rpcMsg.PayloadType: X" where the real server has a
+handler): versionmsg (unsigned), getserverinfomsg (unsigned), addcolonymsg, getcolonymsg,
+getcoloniesmsg, addusermsg, getusersmsg, addexecutormsg, approveexecutormsg, rejectexecutormsg,
+removeexecutormsg, getexecutormsg, getexecutorsmsg, submitfuncspecmsg, assignprocessmsg,
+closesuccessfulmsg, closefailedmsg, setoutputmsg, getprocessmsg, getprocessesmsg,
+removeprocessmsg, cancelprocessmsg, addfunctionmsg, getfunctionsmsg.
+Also: GET /health (200, empty body); other paths 404 "404 page not found".
+Background: maxexectime (retries, the 0 trap) and maxwaittime every 0.2 s, compared in whole
+seconds as the server does; the stale executor cleanup.
 """
 
 import argparse
@@ -1720,8 +1744,7 @@ class Server:
 
     def h_server_info(self, ptype):
         info = {"buildversion": "dev", "buildtime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "backends": [{"type": "http", "port": self.args.port_bound, "host": "0.0.0.0", "tls": False,
-                              "insecure": False}]}
+                "backends": [{"type": "http", "port": self.args.port_bound, "host": "0.0.0.0"}]}
         return ok_reply(ptype, go_json(info))
 
     # --- colonies and users

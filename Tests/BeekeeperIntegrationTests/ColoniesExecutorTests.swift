@@ -243,3 +243,17 @@ struct ConfigCheckOnlineTests {
         #expect(down.output.contains("cannot reach the Colonies server"), "\(down.output)")
     }
 }
+
+/// The stand-in's own checks (statuses, messages, long polls, deadlines, stale cleanup, restarts),
+/// driven by pycolonies: what makes it a faithful stand-in for the real server in CI.
+@Suite("Colonies stand-in")
+struct ColoniesStandInSelfTests {
+    @Test("the stand-in passes its self-test against pycolonies")
+    func selfTest() throws {
+        let result = try Program.run(SidecarProcess.python, [ColoniesStandIn.tools + "/colonies_standin_selftest.py"])
+        #expect(result.status == 0, "\(result.output)")
+        let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(summary.hasSuffix(" passed, 0 failed"), "\(result.output)")
+        #expect((Int(summary.split(separator: " ").first ?? "") ?? 0) >= 20)
+    }
+}

@@ -3,27 +3,29 @@ import BeekeeperGuardian
 import BeekeeperPipeline
 
 extension HTTPRoutes {
+    /// A task body as the pipeline's submission, or the 400 that says what is wrong with it.
+    private func submission(body: [UInt8], actor: String) -> Result<TaskSubmission, APIError> {
+        Result { () throws(TaskRequest.Invalid) in try TaskRequest(body: body).submission(body: body, actor: actor) }
+            .mapError { .badRequest($0.message) }
+    }
+
     /// `POST /v1/tasks`: body to submission, pipeline, outcome to answer.
     func submitTask(body: [UInt8], actor: String) async -> HTTPAnswer {
-        let request: TaskRequest
-        do {
-            request = try TaskRequest(body: body)
-        } catch {
-            return HTTPAnswer(.badRequest(error.message))
+        switch submission(body: body, actor: actor) {
+        case .success(let submission): return await pipeline.run(submission).httpAnswer
+        case .failure(let error): return HTTPAnswer(error)
         }
-        return await pipeline.run(request.submission(body: body, actor: actor)).httpAnswer
     }
 
     /// `POST /v1/guardian/check`: the Guardian's decision without running anything.
     func checkTask(body: [UInt8], actor: String) async -> HTTPAnswer {
-        let request: TaskRequest
-        do {
-            request = try TaskRequest(body: body)
-        } catch {
-            return HTTPAnswer(.badRequest(error.message))
+        let submission: TaskSubmission
+        switch self.submission(body: body, actor: actor) {
+        case .success(let value): submission = value
+        case .failure(let error): return HTTPAnswer(error)
         }
         do {
-            switch try await pipeline.check(request.submission(body: body, actor: actor)) {
+            switch try await pipeline.check(submission) {
             case .approved: return HTTPAnswer(status: 200, body: ["decision": "approved"])
             case .blocked(let reason): return HTTPAnswer(status: 200, body: ["decision": "blocked", "reason": .string(reason)])
             }

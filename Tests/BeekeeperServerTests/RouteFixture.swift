@@ -11,7 +11,9 @@ import Sodium
 
 /// The sidecar assembled from a configuration, its router driven in process (no socket, no binary).
 struct RouteFixture {
-    static let beeScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Bees/route_bee.py").path
+    /// The pipeline tests' bee: one script for both in-process suites.
+    static let beeScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("BeekeeperPipelineTests/Bees/pipeline_bee.py").path
     static let key = Ed25519.KeyPair.fromSeed([UInt8](repeating: 5, count: 32))
 
     let directory: String

@@ -162,7 +162,6 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Bees"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BeekeeperMetricsTests", dependencies: ["BeekeeperMetrics"], swiftSettings: swiftSettings),

@@ -31,10 +31,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: swiftSettings),
         .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+        .target(name: "PCRE2", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
 
         // MARK: Beekeeper's concerns.
         .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
@@ -43,7 +45,7 @@ let package = Package(
             dependencies: ["BeekeeperCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),
+        .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore", "BeekeeperConfig", "PCRE2"], swiftSettings: swiftSettings),
         .target(
             name: "BeekeeperExecution",
             dependencies: [
@@ -130,9 +132,10 @@ let package = Package(
         .testTarget(name: "ZlibTests", dependencies: ["Zlib"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig", "PCRE2"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeekeeperExecutionTests",
             dependencies: ["BeekeeperExecution", "BeekeeperCore", "BeekeeperConfig", .product(name: "Logging", package: "swift-log")],

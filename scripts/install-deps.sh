@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 packages=(
-  pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev   # the four C libraries
+  pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libpcre2-dev   # the five C libraries
   postgresql postgresql-client                                          # backups and the libpq tests
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper

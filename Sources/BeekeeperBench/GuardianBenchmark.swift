@@ -2,9 +2,19 @@ import BeekeeperConfig
 import BeekeeperCore
 import BeekeeperGuardian
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `guardian-check`: one `Guardian.check` with the default patterns and SPEC's validate_revenue
 /// rules, on a realistic Stripe event and on 64 KiB of prose; and, to show where the time goes,
-/// the same checks without patterns and with each default pattern alone.
+/// the same checks without patterns and with each default pattern alone. In the same run, the
+/// Python baseline (`scripts/guardian-python-baseline.py`: the same patterns with `re` over the
+/// same event) and the hostile quote-and-spaces body.
 struct GuardianBenchmark {
     static let name = "guardian-check"
     let context: BenchContext
@@ -39,10 +49,12 @@ struct GuardianBenchmark {
         let full = Self.guardian(patterns: .builtIn)
         let none = Self.guardian(patterns: .custom([]))
         var rows: [ResultRow] = []
+        var stripeMedian: Double?
         for (label, request) in cases {
             let decision = full.check(request)
             let result = context.micro { blackHole(full.check(request)) }
             let micro = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e3 })
+            if stripeMedian == nil { stripeMedian = micro.median }
             rows.append(emit(ResultRow(
                 Self.name, "\(label), default patterns + validate_revenue rules", ops: result.operationsPerBatch,
                 summary: micro, unit: "µs/check",
@@ -67,7 +79,68 @@ struct GuardianBenchmark {
                 "<!-- \(Self.name) \(label): µs per check with one default pattern alone (no-pattern check "
                     + "\(Format.number(bare.nanosecondsPerOp.median / 1e3)) µs): \(parts.joined(separator: ", ")) -->")
         }
+        rows += hostileRows(full)
+        if let python = Self.pythonBaseline(event: event), let stripeMedian {
+            rows.append(emit(ResultRow(
+                Self.name, "Python baseline: the same patterns with `re`, same Stripe event", ops: python.checks,
+                median: python.microseconds, min: python.microseconds, max: python.microseconds, unit: "µs/check",
+                extra: "Beekeeper \(Format.number(python.microseconds / stripeMedian))x faster in this run")))
+        }
         return rows
+    }
+
+    /// Ten strings of a quote and 4,900 spaces (48 KiB), which took ICU 13 s; and a 1 MiB body
+    /// dense with quote-and-spaces runs (the worst this pattern set knows of).
+    private func hostileRows(_ guardian: Guardian) -> [ResultRow] {
+        var rows: [ResultRow] = []
+        for (label, strings, length) in [
+            ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900),
+            ("hostile: 1 MiB of quote + 100 spaces runs in 100 strings", 100, 10_400),
+        ] {
+            let run = "'" + String(repeating: " ", count: min(length, 100))
+            let text = length <= 4_900 ? run + String(repeating: " ", count: length - 100) : String(repeating: run, count: length / run.utf8.count)
+            let args = JSONValue.array((0..<strings).map { .string(text + "\($0)") })
+            let request = GuardianRequest(funcname: "summarize", args: args, payloadBytes: strings * (text.utf8.count + 8))
+            let decision = guardian.check(request)
+            let result = MicroBenchmark.measure(batches: 3, batchSeconds: context.quick ? 0.05 : 0.2) { blackHole(guardian.check(request)) }
+            let summary = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e6 })
+            rows.append(emit(ResultRow(
+                Self.name, label, ops: result.operationsPerBatch, summary: summary, unit: "ms/check",
+                extra: "decision \(decision.reason.map { "blocked: \($0)" } ?? "approved"); \(request.payloadBytes) B")))
+        }
+        return rows
+    }
+
+    /// Runs `scripts/guardian-python-baseline.py` (found from the working directory) with the
+    /// default patterns and `event`; nil when python3 or the script is missing.
+    static func pythonBaseline(event: JSONValue) -> (microseconds: Double, checks: Int)? {
+        let script = "scripts/guardian-python-baseline.py"
+        guard access(script, R_OK) == 0 else {
+            print("<!-- guardian-check: \(script) not found (run from the repository root); no Python baseline -->")
+            return nil
+        }
+        let directory = "/tmp/beekeeper-bench-guardian-\(getpid())"
+        mkdir(directory, 0o755)
+        let patterns = JSONValue.array(Guardian.defaultPatterns.map { .object(["id": .string($0.id), "regex": .string($0.regex)]) })
+        for (name, value) in [("patterns.json", patterns), ("event.json", event)] {
+            let bytes = value.bytes
+            let fd = open(directory + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { return nil }
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        guard let pipe = popen("python3 \(script) \(directory)/patterns.json \(directory)/event.json", "r") else { return nil }
+        var output = ""
+        var buffer = [CChar](repeating: 0, count: 256)
+        while fgets(&buffer, Int32(buffer.count), pipe) != nil {
+            output += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        guard pclose(pipe) == 0 else { return nil }
+        let fields = output.split(separator: " ")
+        guard fields.count == 2, let microseconds = Double(fields[0]), let checks = Int(fields[1].trimmingPrefix(" ").filter(\.isNumber)) else {
+            return nil
+        }
+        return (microseconds, checks)
     }
 
     private static func guardian(patterns: GuardianConfig.Patterns) -> Guardian {

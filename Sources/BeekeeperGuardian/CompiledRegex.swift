@@ -1,13 +1,14 @@
-import Foundation
+import PCRE2
 
-/// A compiled `NSRegularExpression` that may be shared across tasks.
+/// A compiled PCRE2 pattern (JIT) that may be shared across tasks; each check brings its own
+/// ``PCRE2MatchData``.
 ///
-/// `NSRegularExpression` is immutable after init and documented as safe to match from many
-/// threads at once (corelibs-foundation checks out a private ICU matcher per call), but it is not
-/// marked `Sendable`. This box only ever matches, hence `@unchecked Sendable`.
-/// NSRegularExpression rather than Swift `Regex`: the latter is far slower on Linux.
-struct CompiledRegex: @unchecked Sendable {
-    private let expression: NSRegularExpression
+/// PCRE2 rather than `NSRegularExpression` (ICU): ICU's matcher was the largest single cost of
+/// the sidecar and backtracks without bound. The options keep ICU's defaults where the two
+/// differ (Unicode `\w \d \s \b`, every Unicode line terminator for `$` and `.`), and every match
+/// runs under ``PCRE2Limits`` (see ``matches(_:using:)`` for what a limit means).
+struct CompiledRegex: Sendable {
+    let regex: PCRE2Regex
 
     struct CompileError: Error {
         var message: String
@@ -17,18 +18,26 @@ struct CompiledRegex: @unchecked Sendable {
     /// With `wholeMatch`, a match must cover the entire text.
     init(_ pattern: String, wholeMatch: Bool = false) throws(CompileError) {
         do {
-            // Compile the bare pattern first so a trailing backslash cannot escape the wrapper.
-            let bare = try NSRegularExpression(pattern: pattern)
-            expression = wholeMatch ? try NSRegularExpression(pattern: #"\A(?:"# + pattern + #")\z"#) : bare
+            regex = try PCRE2Regex(pattern, wholeMatch: wholeMatch)
         } catch {
-            // Foundation's error only says "The value is invalid"; say what was wrong instead.
-            throw CompileError(message: "not a valid ICU regular expression: \(pattern)")
+            throw CompileError(message: "not a valid PCRE2 regular expression: \(pattern) (\(error.description))")
         }
     }
 
     /// Whether the pattern matches anywhere in `text` (or all of it, for a whole-match regex).
+    ///
+    /// A match that reaches a PCRE2 limit counts as a match: the Guardian fails closed, so text
+    /// crafted to make the regex backtrack is blocked under that pattern's reason instead of
+    /// costing unbounded CPU (README, "Guardian limits").
+    func matches(_ text: String, using data: PCRE2MatchData) -> Bool {
+        do {
+            return try regex.matches(text, using: data)
+        } catch {
+            return true
+        }
+    }
+
     func matches(_ text: String) -> Bool {
-        let range = NSRange(location: 0, length: text.utf16.count)
-        return expression.firstMatch(in: text, options: [], range: range) != nil
+        matches(text, using: PCRE2MatchData())
     }
 }

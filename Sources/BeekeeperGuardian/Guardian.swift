@@ -1,5 +1,7 @@
 public import BeekeeperConfig
-import BeekeeperCore
+public import BeekeeperCore
+import Dispatch
+import PCRE2
 
 /// Judges a task before any bee sees it (SPEC section 6).
 ///
@@ -105,7 +107,8 @@ public final class Guardian: Sendable {
             var leaves: Set<String> = []
             Guardian.collectStrings(of: request.args, into: &leaves)
             Guardian.collectStrings(of: request.kwargs, into: &leaves)
-            for pattern in patterns where leaves.contains(where: pattern.regex.matches) {
+            let data = PCRE2MatchData()
+            for pattern in patterns where leaves.contains(where: { pattern.regex.matches($0, using: data) }) {
                 return .blocked(reason: pattern.reason)
             }
         }
@@ -117,6 +120,25 @@ public final class Guardian: Sendable {
             }
         }
         return .approved
+    }
+
+    /// Bodies larger than this are judged on ``offloadQueue`` rather than on the calling thread.
+    public static let offloadThreshold = 16 << 10
+
+    /// Where ``judge(_:)`` runs large checks: Dispatch's own threads, never Swift's cooperative
+    /// pool or the event loops that serve HTTP, so one slow check cannot stall `/healthz` or
+    /// other tasks.
+    private static let offloadQueue = DispatchQueue(label: "beekeeper.guardian", qos: .userInitiated, attributes: .concurrent)
+
+    /// ``check(_:)`` for async callers: inline for small requests (where a thread hop would cost
+    /// more than the check), on a Dispatch queue for bodies over ``offloadThreshold`` bytes.
+    public func judge(_ request: GuardianRequest) async -> GuardianDecision {
+        guard request.payloadBytes > Guardian.offloadThreshold, request.payloadBytes <= maxPayloadBytes else {
+            return check(request)
+        }
+        return await withCheckedContinuation { continuation in
+            Guardian.offloadQueue.async { continuation.resume(returning: self.check(request)) }
+        }
     }
 
     /// The arguments, each measured on its own: elements of `args`, values of `kwargs`.

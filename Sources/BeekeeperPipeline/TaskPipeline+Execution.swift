@@ -16,7 +16,7 @@ extension TaskPipeline {
         }
         guard await recorder.acceptsNewWork() else { return rejected(.auditUnavailable) }
 
-        let decision = guardian.check(guardianRequest(submission))
+        let decision = await guardian.judge(guardianRequest(submission))
         let common = taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
         do {
             try await record([

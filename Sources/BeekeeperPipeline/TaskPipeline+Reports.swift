@@ -10,7 +10,7 @@ extension TaskPipeline {
     /// The Guardian's decision without running anything; counted and audited like a task's.
     public func check(_ submission: TaskSubmission) async throws(TaskRejection) -> GuardianDecision {
         guard await recorder.acceptsNewWork() else { throw .auditUnavailable }
-        let decision = guardian.check(guardianRequest(submission))
+        let decision = await guardian.judge(guardianRequest(submission))
         let fields = taskFields(id: submission.id, funcname: submission.funcname, source: submission.sourceFields) + [
             .init("check_only", true), .init("actor", .string(submission.actor)), .init("payload_bytes", .number(submission.payloadBytes)),
         ]

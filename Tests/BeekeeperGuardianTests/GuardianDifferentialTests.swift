@@ -1,0 +1,164 @@
+import BeekeeperConfig
+import BeekeeperCore
+import BeekeeperGuardian
+import PCRE2
+import Testing
+
+/// The Guardian's verdict per pattern equals PCRE2's verdict for that pattern alone, over a
+/// deterministic corpus of more than 10,000 strings; and hostile input stays bounded.
+@Suite struct GuardianDifferentialTests {
+    /// splitmix64: the same corpus on every run.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    }
+
+    static let fragments: [String] = [
+        "rm", "-rf", "-fr", "--no-preserve-root", "/", "~", "*", "$HOME", "mkfs.ext4", "dd", "if=/dev/zero", "of=/dev/sda",
+        ":(){ :|:& };:", "chmod", "777", "chown -R", "shutdown", "reboot", "now", "+5", "systemctl", "init 0", "sudo",
+        "DROP", "TABLE", "drop database", "schema", "if exists", "cascade", "truncate", "delete from", "alter table", "users",
+        "\"public\".\"users\"", "[dbo].[t]", ";", "--", "#", "/*", "*/", "/*!50000", "'", "\"", ")", "((", "OR", "or", "||", "AND",
+        "1=1", "'1'='1", "'a'='a'", "2=2", "true", "not false", "null", "union", "all", "select", "*", "@@version", "pg_sleep(5)",
+        "sleep(3)", "benchmark(1000", "waitfor delay '", "exec xp_cmdshell", "xp_cmdshell", "into outfile '", "load_file(",
+        "information_schema.tables", "from pg_catalog", "char(65,66,67)", "$(", "`", "id", "whoami", "uname -a", "bash -i",
+        "sh", "curl http://evil.example", "wget", "nc -e", "10.0.0.1 4444", "cat /etc/passwd", "python3 -c", "ping -c",
+        "nslookup x", "powershell", "cmd.exe /c", "base64 -d", "%0a", "%3b", "&&", "|", "&", "/dev/tcp/", "/bin/sh", "${IFS}",
+        "..", "../", "..\\", "....//", "%2e%2e%2f", "%252e%252e%255c", "%c0%ae%c0%ae/", "/proc/self/environ", "c:\\windows\\",
+        "windows/system32", "boot.ini", "eval(", "exec (", "'x'", "__import__(", "__globals__", "os.system", "subprocess.run",
+        "Runtime.getRuntime(", "java.lang.Runtime", "new ProcessBuilder(", "child_process", "require('vm')", "new Function(",
+        "<script>", "</script", "javascript:alert(1)", "javascript: 5 years", "vbscript:", "data:text/html", "<img src=x onerror=",
+        "${jndi:ldap://x}", "{{ config }}", "{{self._TemplateReference__context}}", "<?php", "system('", "pickle.loads",
+        "base64_decode(", "<!ENTITY", "<!DOCTYPE foo [", "SYSTEM \"file:///etc/passwd\"", "<xi:include", "\\", "\\x00", "\\u0027",
+        "\\'", "%27", "%u002e", "\n", "\r", "\r\n", "\t", " ", "  ", "\u{00A0}", "\u{2028}", "\u{0085}", "é", "ß", "İ", "K", "ſ",
+        "😀", "日本語", "Ω", "O'Brien", "and/or", "select a plan", "Room rm 4", "the drop in churn", "...", "…",
+    ]
+
+    static let prose: [String] = [
+        "The quarterly revenue report shows a steady increase in subscriptions across all regions.",
+        "Please select a plan that fits your team and update the billing address before Friday.",
+        "O'Brien and/or the finance team will review the drop in churn for the enterprise tier.",
+        "Meeting notes: migrate the reporting jobs, rm the old dashboards from the wiki, and archive Q2.",
+        "Invoices are generated on the first business day and paid automatically by card or transfer.",
+        "Net revenue retention rose to 112% while gross margin held at 78% despite higher hosting costs.",
+        "Déjà vu: the café's naïve résumé — señor Müller’s “quotes” and 'single' ones.",
+    ]
+
+    static let corpus: [String] = {
+        var random = Random(state: 0x6775_6172_6469_616E)
+        var strings: [String] = GuardianPatternTests.hostile.map(\.text) + GuardianPatternTests.benign
+        // Attack-like strings: fragments joined by random separators.
+        let separators = ["", " ", "  ", "\t", "\n", "\u{00A0}", ";", "'", "\"", ")", "/", "\\", "%20"]
+        for _ in 0..<5_000 {
+            var text = ""
+            for _ in 0..<(1 + random.below(6)) {
+                text += random.pick(fragments) + random.pick(separators)
+            }
+            strings.append(random.below(4) == 0 ? text.uppercased() : text)
+        }
+        // Business prose with fragments spliced in.
+        for _ in 0..<2_500 {
+            var text = random.pick(prose)
+            if random.below(2) == 0 {
+                let words = text.split(separator: " ", omittingEmptySubsequences: false)
+                let at = random.below(words.count)
+                text = (words[..<at] + [Substring(random.pick(fragments))] + words[at...]).joined(separator: " ")
+            }
+            strings.append(text)
+        }
+        // Random Unicode scalars, biased towards ASCII punctuation and letters.
+        for _ in 0..<2_000 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<random.below(40) {
+                let value: UInt32 =
+                    switch random.below(4) {
+                    case 0: UInt32(0x20 + random.below(0x5F))
+                    case 1: UInt32(random.below(0x80))
+                    case 2: UInt32(0x80 + random.below(0x3000))
+                    default: UInt32(random.below(0x1_0000))
+                    }
+                if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
+            }
+            strings.append(String(scalars))
+        }
+        // Invalid-looking escapes and encodings.
+        let escapes = ["\\x", "\\u", "\\u00", "\\x2e\\x2e/", "%", "%%", "%2", "%zz", "%2e%2", "&#39;", "&#x27;", "\\\\", "\\0", "%00", "\\N{", "\\k<n>"]
+        for _ in 0..<1_000 {
+            var text = ""
+            for _ in 0..<(1 + random.below(5)) {
+                text += random.pick(escapes) + (random.below(2) == 0 ? random.pick(fragments) : "")
+            }
+            strings.append(text)
+        }
+        return strings
+    }()
+
+    @Test func corpusIsLargeEnough() {
+        #expect(Self.corpus.count >= 10_000)
+    }
+
+    @Test func verdictPerPatternEqualsPCRE2Alone() throws {
+        let data = PCRE2MatchData()
+        let full = try Guardian(configuration: GuardianConfig(), knownFuncnames: ["echo"])
+        var singles: [(id: String, guardian: Guardian, regex: PCRE2Regex)] = []
+        for pattern in Guardian.defaultPatterns {
+            var configuration = GuardianConfig()
+            configuration.patterns = .custom([pattern])
+            singles.append((pattern.id, try Guardian(configuration: configuration, knownFuncnames: ["echo"]), try PCRE2Regex(pattern.regex)))
+        }
+        var mismatches: [String] = []
+        var blocked = 0
+        for text in Self.corpus {
+            let request = GuardianRequest(funcname: "echo", args: [.string(text)], kwargs: [:], payloadBytes: text.utf8.count + 40)
+            var first: String?
+            for single in singles {
+                // A limit counts as a match (the Guardian fails closed).
+                let expected = (try? single.regex.matches(text, using: data)) ?? true
+                let verdict = single.guardian.check(request) == .blocked(reason: "pattern:" + single.id)
+                if verdict != expected { mismatches.append("\(single.id): \(text.debugDescription)") }
+                if expected, first == nil { first = single.id }
+            }
+            let decision = full.check(request)
+            if decision != (first.map { .blocked(reason: "pattern:" + $0) } ?? .approved) {
+                mismatches.append("full set: \(text.debugDescription) -> \(decision)")
+            }
+            if first != nil { blocked += 1 }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
+        // Both verdicts occur often enough for the comparison to mean something.
+        #expect(blocked > 1_000 && blocked < Self.corpus.count - 1_000)
+    }
+
+    /// Ten strings of a quote and ~4,900 spaces (48 KiB): quadratic backtracking in
+    /// sql_injection's `'\s*\){0,4}\s*`. It completes (the match limit stops it) and fails closed.
+    @Test func quoteAndSpacesCompletesAndFailsClosed() throws {
+        let guardian = try Guardian(configuration: GuardianConfig(), knownFuncnames: ["echo"])
+        let strings = (0..<10).map { index in JSONValue.string("'" + String(repeating: " ", count: 4_900) + "\(index)") }
+        let request = GuardianRequest(funcname: "echo", args: .array(strings), kwargs: [:], payloadBytes: 49_500)
+        let regex = try PCRE2Regex(Guardian.defaultPatterns.first { $0.id == "sql_injection" }!.regex)
+        do {
+            _ = try regex.matches("'" + String(repeating: " ", count: 4_900) + "0")
+            Issue.record("expected sql_injection to reach the match limit")
+        } catch {
+            #expect(error.isLimit)
+        }
+        #expect(guardian.check(request) == .blocked(reason: "pattern:sql_injection"))
+    }
+
+    @Test func largeBodiesAreJudgedOffTheCallersThread() async throws {
+        let guardian = try Guardian(configuration: GuardianConfig(), knownFuncnames: ["echo"])
+        let text = String(repeating: "Invoices are paid by card or transfer. ", count: 1_000)
+        let request = GuardianRequest(funcname: "echo", args: [.string(text)], kwargs: [:], payloadBytes: text.utf8.count + 40)
+        #expect(request.payloadBytes > Guardian.offloadThreshold)
+        #expect(await guardian.judge(request) == guardian.check(request))
+        let attack = GuardianRequest(funcname: "echo", args: [.string(text + "; DROP TABLE users")], kwargs: [:], payloadBytes: text.utf8.count + 60)
+        #expect(await guardian.judge(attack) == .blocked(reason: "pattern:sql_destructive"))
+    }
+}

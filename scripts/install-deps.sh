@@ -7,6 +7,7 @@ SUDO=""
 
 packages=(
   pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev   # the four C libraries
+  libsecp256k1-dev libssl-dev                                           # ColonyOS signatures: secp256k1, SHA3-256
   postgresql postgresql-client                                          # backups and the libpq tests
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper

@@ -97,6 +97,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BeekeeperColonies",
+            dependencies: ["BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "beekeeper",
             dependencies: [
@@ -127,6 +132,12 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "Secp256k1Tests", dependencies: ["Secp256k1", "Sodium"], swiftSettings: swiftSettings),
         .testTarget(name: "LibCryptoTests", dependencies: ["LibCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperColoniesTests",
+            dependencies: ["BeekeeperColonies", "BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl"],
+            exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),

@@ -34,3 +34,6 @@ python3 -c "import kubernetes_validate" 2>/dev/null || python3 -m pip install --
 # botocore signs requests independently of Beekeeper's SigV4 signer: the shipper tests check our
 # signatures against it, and the test collector verifies s3:// uploads with it.
 python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check botocore
+
+# pycolonies (the ColonyOS Python SDK) checks Beekeeper's ColonyOS signatures with its own secp256k1.
+python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pycolonies==1.0.25

@@ -35,6 +35,10 @@ let package = Package(
         .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Secp256k1", dependencies: ["CSecp256k1"], swiftSettings: swiftSettings),
+        .target(name: "LibCrypto", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
 
         // MARK: Beekeeper's concerns.
         .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
@@ -102,6 +106,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BeekeeperColonies",
+            dependencies: ["BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "beekeeper",
             dependencies: [
@@ -130,6 +139,14 @@ let package = Package(
         .testTarget(name: "ZlibTests", dependencies: ["Zlib"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "Secp256k1Tests", dependencies: ["Secp256k1", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "LibCryptoTests", dependencies: ["LibCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperColoniesTests",
+            dependencies: ["BeekeeperColonies", "BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl"],
+            exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig"], swiftSettings: swiftSettings),

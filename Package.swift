@@ -93,10 +93,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Beekeeper as a ColonyOS executor: a second source of tasks for the same pipeline.
+        .target(
+            name: "BeekeeperColoniesSource",
+            dependencies: [
+                "BeekeeperColonies", "BeekeeperPipeline", "BeekeeperConfig", "BeekeeperCore", "BeekeeperAudit", "BeekeeperMetrics",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BeekeeperServer",
             dependencies: [
-                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline",
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline", "BeekeeperColoniesSource",
                 "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +125,7 @@ let package = Package(
             name: "beekeeper",
             dependencies: [
                 "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
-                "BeekeeperShipper", "Sodium", "Curl",
+                "BeekeeperShipper", "BeekeeperColonies", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

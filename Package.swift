@@ -37,6 +37,10 @@ let package = Package(
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
         .target(name: "PCRE2", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Secp256k1", dependencies: ["CSecp256k1"], swiftSettings: swiftSettings),
+        .target(name: "LibCrypto", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
 
         // MARK: Beekeeper's concerns.
         .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
@@ -91,10 +95,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Beekeeper as a ColonyOS executor: a second source of tasks for the same pipeline.
+        .target(
+            name: "BeekeeperColoniesSource",
+            dependencies: [
+                "BeekeeperColonies", "BeekeeperPipeline", "BeekeeperConfig", "BeekeeperCore", "BeekeeperAudit", "BeekeeperMetrics",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BeekeeperServer",
             dependencies: [
-                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline",
+                "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline", "BeekeeperColoniesSource",
                 "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,11 +118,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BeekeeperColonies",
+            dependencies: ["BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "beekeeper",
             dependencies: [
                 "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
-                "BeekeeperShipper", "Sodium", "Curl",
+                "BeekeeperShipper", "BeekeeperColonies", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,6 +152,14 @@ let package = Package(
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"], swiftSettings: swiftSettings),
+        .testTarget(name: "Secp256k1Tests", dependencies: ["Secp256k1", "Sodium"], swiftSettings: swiftSettings),
+        .testTarget(name: "LibCryptoTests", dependencies: ["LibCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeekeeperColoniesTests",
+            dependencies: ["BeekeeperColonies", "BeekeeperCore", "Secp256k1", "LibCrypto", "Sodium", "Curl"],
+            exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BeekeeperCoreTests", dependencies: ["BeekeeperCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperConfigTests", dependencies: ["BeekeeperConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig", "PCRE2"], swiftSettings: swiftSettings),

@@ -6,7 +6,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 packages=(
-  pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libpcre2-dev   # the five C libraries
+  pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libpcre2-dev   # C libraries
+  libsecp256k1-dev libssl-dev                                        # ColonyOS signatures: secp256k1, SHA3-256
   postgresql postgresql-client                                          # backups and the libpq tests
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper
@@ -33,3 +34,6 @@ python3 -c "import kubernetes_validate" 2>/dev/null || python3 -m pip install --
 # botocore signs requests independently of Beekeeper's SigV4 signer: the shipper tests check our
 # signatures against it, and the test collector verifies s3:// uploads with it.
 python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check botocore
+
+# pycolonies (the ColonyOS Python SDK) checks Beekeeper's ColonyOS signatures with its own secp256k1.
+python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pycolonies==1.0.25

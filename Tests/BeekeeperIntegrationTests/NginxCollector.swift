@@ -53,7 +53,7 @@ final class NginxCollector: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if (try? Curl.perform(HTTPClientRequest(url: "http://127.0.0.1:\(self.port)/", timeout: .seconds(1)))) != nil { return }
             if !process.isRunning { break }

@@ -712,7 +712,15 @@ def kill9_under_load_loses_nothing_acknowledged(ctx):
         [threading.Thread(target=worker, args=(k,)) for k in (ctx.e1, ctx.e2, ctx.e1, ctx.e2)]
     for t in ths:
         t.start()
+    # Load until enough has been acknowledged (a busy machine needs longer than an idle one),
+    # then kill at an arbitrary moment of it.
+    deadline = time.monotonic() + 60
     time.sleep(1.5)
+    while time.monotonic() < deadline:
+        with lock:
+            if len(acked["close"]) > 20:
+                break
+        time.sleep(0.1)
     port = ctx.si.port
     ctx.keep.stop.set()
     ctx.si.kill9()

@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
         .target(
             name: "BeekeeperConfig",
-            dependencies: ["BeekeeperCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BeekeeperCore", "PCRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BeekeeperGuardian", dependencies: ["BeekeeperCore", "BeekeeperConfig", "PCRE2"], swiftSettings: swiftSettings),
@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "beekeeper",
             dependencies: [
-                "BeekeeperServer", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
+                "BeekeeperServer", "BeekeeperGuardian", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
                 "BeekeeperShipper", "BeekeeperColonies", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import PCRE2
 import Yams
 
 // The `guardian` section: size limits, dangerous patterns and per-funcname field rules.
@@ -126,13 +127,15 @@ extension ConfigSchema {
         return GuardianConfig.FieldRule(field: field, check: check)
     }
 
-    /// A regular expression that NSRegularExpression (which the Guardian uses) compiles.
+    /// A regular expression that PCRE2 (which the Guardian uses) compiles.
     static func regex(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> String {
         let pattern = try decoder.text(node, path)
+        // The Guardian matches with PCRE2 (UTF-8, Unicode properties): what it cannot compile is
+        // this key's error, with its line, rather than a failure when the sidecar starts.
         do {
-            _ = try NSRegularExpression(pattern: pattern)
+            _ = try PCRE2Regex(pattern)
         } catch {
-            throw decoder.error(path, at: node, "invalid regular expression \(ConfigDecoder.quote(pattern))")
+            throw decoder.error(path, at: node, "invalid regular expression \(ConfigDecoder.quote(pattern)): \(error.message)")
         }
         return pattern
     }

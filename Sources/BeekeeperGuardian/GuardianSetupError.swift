@@ -22,6 +22,23 @@ public struct GuardianSetupError: Error, Sendable, Equatable, CustomStringConver
         self.reason = reason
     }
 
+    /// The configuration key at fault (`guardian.patterns`, `guardian.rules.<funcname>`, ...).
+    public var key: String {
+        switch reason {
+        case .invalidLimit(let key, _): "guardian.\(key)"
+        case .emptyPatternID, .duplicatePatternID, .invalidPatternRegex: "guardian.patterns"
+        case .rulesForUnknownFuncname(let funcname), .invalidRuleField(let funcname, _), .invalidRuleRegex(let funcname, _, _),
+            .invalidMaxLength(let funcname, _, _):
+            "guardian.rules.\(funcname)"
+        }
+    }
+
+    /// ``description`` without the key in front.
+    public var message: String {
+        let text = description
+        return text.hasPrefix(key + ": ") ? String(text.dropFirst(key.count + 2)) : text
+    }
+
     public var description: String {
         switch reason {
         case .invalidLimit(let key, let value):

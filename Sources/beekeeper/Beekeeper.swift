@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeekeeperConfig
+import BeekeeperGuardian
 import BeekeeperShipper
 import Foundation
 import Logging
@@ -77,6 +78,18 @@ struct ConfigOption: ParsableArguments {
             // An environment variable is blamed by name; a configuration key in the file it came from.
             let file = error.key.hasPrefix("AWS_") ? nil : source
             throw ConfigError(file: file, line: nil, key: error.key, message: error.message)
+        }
+    }
+
+    /// Builds the Guardian `serve` would build (patterns compiled, rules checked against the bees'
+    /// funcnames), so `config check` refuses what `serve` would: a configuration error, exit status 2.
+    func checkGuardian(_ configuration: BeekeeperConfiguration) throws {
+        var funcnames = Set<String>()
+        for bee in configuration.bees { funcnames.formUnion(bee.funcnames) }
+        do {
+            _ = try Guardian(configuration: configuration.guardian, knownFuncnames: funcnames)
+        } catch {
+            throw ConfigError(file: source, line: nil, key: error.key, message: error.message)
         }
     }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
-import BeekeeperConfig
-import Foundation
 import BeekeeperColonies
+import BeekeeperConfig
+import BeekeeperGuardian
+import Foundation
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,7 @@ struct ConfigCommand: ParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             try options.checkShipper(configuration)
+            try options.checkGuardian(configuration)
             // The keys executor mode signs with: a missing or malformed file is a configuration
             // error (exit status 2); one that others may read is only a warning, the key works.
             for warning in try configuration.colonies?.validateKeyFiles() ?? [] {

@@ -37,6 +37,15 @@ struct CompiledRegex: Sendable {
         }
     }
 
+    /// The same over `text`'s UTF-8 bytes (valid UTF-8, as a Swift String's always are).
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>, using data: PCRE2MatchData) -> Bool {
+        do {
+            return try regex.matches(bytes, using: data)
+        } catch {
+            return true
+        }
+    }
+
     func matches(_ text: String) -> Bool {
         matches(text, using: PCRE2MatchData())
     }

@@ -107,10 +107,20 @@ public final class Guardian: Sendable {
             var leaves: Set<String> = []
             Guardian.collectStrings(of: request.args, into: &leaves)
             Guardian.collectStrings(of: request.kwargs, into: &leaves)
+            // The first pattern in list order that matches any leaf: each leaf's bytes are taken once
+            // and tried only against the patterns before the best one found so far.
             let data = PCRE2MatchData()
-            for pattern in patterns where leaves.contains(where: { pattern.regex.matches($0, using: data) }) {
-                return .blocked(reason: pattern.reason)
+            var best = patterns.count
+            for var leaf in leaves {
+                leaf.withUTF8 { bytes in
+                    for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
+                        best = index
+                        break
+                    }
+                }
+                if best == 0 { break }
             }
+            if best < patterns.count { return .blocked(reason: patterns[best].reason) }
         }
 
         if let fieldRules = rules[request.funcname] {

@@ -36,6 +36,13 @@ static inline int cpcre2_match(const cpcre2_code *code, const uint8_t *subject, 
     return pcre2_match(code, subject, length, 0, options, data, context);
 }
 
+// The JIT fast path: skips the option and subject checks of pcre2_match (the caller guarantees
+// valid UTF-8), for a pattern that pcre2_jit_compile accepted.
+static inline int cpcre2_jit_match(const cpcre2_code *code, const uint8_t *subject, size_t length,
+                                   cpcre2_match_data *data, const cpcre2_match_context *context) {
+    return pcre2_jit_match(code, subject, length, 0, 0, data, context);
+}
+
 static inline int cpcre2_error_message(int error_code, uint8_t *buffer, size_t size) {
     return pcre2_get_error_message(error_code, buffer, size);
 }

@@ -89,7 +89,9 @@ public final class PCRE2Regex: @unchecked Sendable {
         // An empty buffer may have a nil base address; PCRE2 wants a pointer even for length 0.
         let empty: UInt8 = 0
         var result = withUnsafePointer(to: empty) { fallback in
-            cpcre2_match(code, bytes.baseAddress ?? fallback, bytes.count, UInt32(PCRE2_NO_UTF_CHECK), data.pointer, matchContext)
+            isJIT
+                ? cpcre2_jit_match(code, bytes.baseAddress ?? fallback, bytes.count, data.pointer, matchContext)
+                : cpcre2_match(code, bytes.baseAddress ?? fallback, bytes.count, UInt32(PCRE2_NO_UTF_CHECK), data.pointer, matchContext)
         }
         if result == PCRE2_ERROR_JIT_STACKLIMIT {
             // The JIT frame is a fixed 32 KiB; the interpreter's memory is bounded by the limits.

@@ -22,7 +22,7 @@ extension Guardian {
 
     /// Joins alternatives into one case-insensitive regex, so each stays readable here.
     ///
-    /// The alternatives that start at a word boundary share a single `\b(?:...)`: ICU tries every
+    /// The alternatives that start at a word boundary share a single `\b(?:...)`: the engine tries every
     /// alternative at every candidate position, and sharing the boundary test halves the cost on
     /// ordinary text. Order between alternatives does not change whether a string matches.
     private static func anyOf(_ alternatives: [String]) -> String {
@@ -87,7 +87,7 @@ extension Guardian {
         // quote closed, then the rest of the query commented away
         #"'\s*+\){0,4}+\s*+(?:--|/\*|#\s*$|;\s*(?:--|#))"#,
         #"\bunion\s+(?:all\s+|distinct\s+)?\(*\s*select\b"#,
-        // stacked queries: one branch per ";" so ICU tests the semicolon once
+        // stacked queries: one branch per ";" so the engine tests the semicolon once
         #";\s*(?:"# + [
             #"drop\s+(?:table|database|schema|view|user|role|index|function|procedure)\b"#,
             #"(?:truncate|alter)\s+table\b"#,
@@ -146,7 +146,7 @@ extension Guardian {
 
     private static let pathTraversal = anyOf([
         // ../ or ..\ not inside an ellipsis or a word
-        // (the look-behind comes after the dots so that ICU can skip to the next ".")
+        // (the look-behind comes after the dots so that the engine can skip to the next ".")
         #"\.\.(?<![.\w]\.\.)[/\\]"#,
         #"[/\\]\.\.(?:[/\\]|$)"#,
         #"\.{4}[/\\]"#,

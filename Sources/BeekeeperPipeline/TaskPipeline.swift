@@ -7,6 +7,7 @@ import BeekeeperCore
 import Foundation
 public import Logging
 import Sodium
+import Synchronization
 
 /// The path of one task through the sidecar, whatever brought it: idempotency, Guardian, bee,
 /// audit, metrics. It knows nothing of HTTP or ColonyOS: sources turn their requests into a
@@ -17,7 +18,8 @@ public final class TaskPipeline: Sendable {
     static let terminalRecordAttempts = 7
 
     public let recorder: AuditRecorder
-    public let guardian: Guardian
+    /// Replaced by a configuration reload; each task reads it once (``guardian``).
+    private let currentGuardian: Mutex<Guardian>
     let beesByFuncname: [String: Bee]
     let beeNames: [String: String]
     let idempotency: IdempotencyStore
@@ -34,7 +36,7 @@ public final class TaskPipeline: Sendable {
             }
         }
         self.recorder = recorder
-        self.guardian = guardian
+        self.currentGuardian = Mutex(guardian)
         self.beesByFuncname = byFuncname
         self.beeNames = names
         self.idempotency = IdempotencyStore(journalPath: idempotencyJournal, logger: logger)
@@ -43,6 +45,14 @@ public final class TaskPipeline: Sendable {
     }
 
     public var audit: AuditLog { recorder.audit }
+
+    /// The Guardian in force now.
+    public var guardian: Guardian { currentGuardian.withLock { $0 } }
+
+    /// Judges tasks that arrive from now on with `guardian`; tasks already checked keep their decision.
+    public func replace(guardian: Guardian) {
+        currentGuardian.withLock { $0 = guardian }
+    }
 
     @discardableResult
     public func record(_ records: [AuditRecord]) async throws -> [UInt64] {

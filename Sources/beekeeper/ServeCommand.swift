@@ -5,11 +5,13 @@ import Logging
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0.")
+        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0; SIGHUP reloads the configuration.")
 
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        // Until the reload service traps it, SIGHUP's default action would kill a starting sidecar.
+        signal(SIGHUP, SIG_IGN)
         let configuration = try options.load()
         try options.checkShipper(configuration)
         LoggingSystem.bootstrap { label in

@@ -52,6 +52,13 @@ struct DeploymentFilesTests {
         #expect(result.status == 0 && result.output.isEmpty, "\(result.output)")
     }
 
+    @Test("the unit waits for READY=1 and reloads with SIGHUP")
+    func systemdUnitNotifiesAndReloads() throws {
+        let unit = try String(contentsOfFile: Self.root + "/deploy/systemd/beekeeper.service", encoding: .utf8)
+        #expect(unit.contains("\nType=notify\n"))
+        #expect(unit.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"))
+    }
+
     /// A scratch secp256k1 private key file (64 hex, mode 0600) for configurations with a `colonies`
     /// section, whose executor_key_file names a path that exists only in the container.
     static func scratchExecutorKey(in directory: String) throws -> String {

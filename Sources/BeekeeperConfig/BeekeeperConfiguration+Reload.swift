@@ -2,8 +2,8 @@ extension BeekeeperConfiguration {
     /// The keys that differ between `self` (the configuration the sidecar started with) and `new`
     /// but that only a restart applies: what a reload (SIGHUP) must name and leave as it was.
     ///
-    /// A reload applies `auth`, the Guardian's checks (patterns, rules, sizes other than the HTTP
-    /// body limit) and `metrics.bearer_token_file`. Everything else shapes what was opened, bound
+    /// A reload applies `log`, `auth`, the Guardian's checks (patterns, rules, sizes other than the
+    /// HTTP body limit) and `metrics.bearer_token_file`. Everything else shapes what was opened, bound
     /// or started: the listener, the data directory and its audit log, the bees' processes, the
     /// shipper, the backup schedule, the ColonyOS executor, the metric families.
     public func restartOnlyChanges(to new: BeekeeperConfiguration) -> [String] {

@@ -9,7 +9,8 @@ import Logging
 import Sodium
 
 /// Reads the configuration file again (SIGHUP, SPEC section 13) and swaps in what can change
-/// under a running sidecar: auth keys and clock skew, the Guardian, the metrics bearer token.
+/// under a running sidecar: auth keys and clock skew, the Guardian, the metrics bearer token,
+/// the log format and level.
 /// Every part is built from the new file before any is swapped, so a file that fails anywhere
 /// leaves the running configuration whole. Both outcomes are audited.
 struct ConfigReloader: Sendable {
@@ -22,6 +23,7 @@ struct ConfigReloader: Sendable {
     let verifier: RequestVerifier
     let pipeline: TaskPipeline
     let bearerToken: BearerToken
+    let logSettings: LogSettings?
     let logger: Logger
 
     /// What a reload swaps in, built and checked in full first.
@@ -55,6 +57,7 @@ struct ConfigReloader: Sendable {
         verifier.replace(keys: parts.keys, clockSkew: configuration.auth.clockSkew)
         pipeline.replace(guardian: parts.guardian)
         bearerToken.replace(parts.bearerToken)
+        logSettings?.apply(configuration.log)
 
         let restartOnly = started.restartOnlyChanges(to: configuration)
         if !restartOnly.isEmpty {

@@ -43,12 +43,15 @@ public struct Sidecar: Sendable {
     let reloader: ConfigReloader
 
     /// Assembles and runs the sidecar until a shutdown signal, then drains (SPEC section 2).
-    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws {
-        try await assemble(configuration: configuration, configSource: configSource, logger: logger).run()
+    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil) async throws {
+        try await assemble(configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings).run()
     }
 
     /// Opens the data directory and the audit log and builds every part; starts nothing.
-    package static func assemble(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws -> Sidecar {
+    /// `logSettings`: what the process's log handler reads, for a reload to change (nil in tests).
+    package static func assemble(
+        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil
+    ) async throws -> Sidecar {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
             do {
@@ -141,7 +144,8 @@ public struct Sidecar: Sendable {
         let reloader = ConfigReloader(
             started: configuration, configSource: configSource,
             load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment) },
-            knownFuncnames: knownFuncnames, verifier: verifier, pipeline: pipeline, bearerToken: bearerToken, logger: logger)
+            knownFuncnames: knownFuncnames, verifier: verifier, pipeline: pipeline, bearerToken: bearerToken, logSettings: logSettings,
+            logger: logger)
         return Sidecar(
             configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
             bees: bees, routes: routes, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,

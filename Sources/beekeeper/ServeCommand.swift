@@ -1,4 +1,5 @@
 import ArgumentParser
+import BeekeeperConfig
 import BeekeeperServer
 import Foundation
 import Logging
@@ -14,14 +15,12 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGHUP, SIG_IGN)
         let configuration = try options.load()
         try options.checkShipper(configuration)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            return handler
-        }
+        // `log` (format and level) is shared by every logger, so a reload changes them all.
+        let logSettings = LogSettings(configuration.log)
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, settings: logSettings) }
         let logger = Logger(label: "beekeeper")
         do {
-            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger)
+            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings)
         } catch let error as SidecarStartupError {
             throw OperationFailed(description: error.description)
         }

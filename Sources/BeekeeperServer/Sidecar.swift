@@ -183,6 +183,7 @@ public struct Sidecar: Sendable {
 
     /// Runs every long-running part in one `ServiceGroup` until SIGTERM or SIGINT.
     public func run() async throws {
+        try ListenProbe.check(configuration.listen)
         try await start()
         let listen = configuration.listen
         let logger = self.logger

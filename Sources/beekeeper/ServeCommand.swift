@@ -23,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
             try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings)
         } catch let error as SidecarStartupError {
             throw OperationFailed(description: error.description)
+        } catch let error as ListenUnavailable {
+            // The address is configuration: exit status 2, naming the key and the address.
+            throw ConfigError(file: options.source, line: nil, key: "listen", message: error.description)
         }
     }
 }

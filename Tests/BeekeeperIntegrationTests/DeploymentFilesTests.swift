@@ -59,6 +59,34 @@ struct DeploymentFilesTests {
         #expect(unit.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"))
     }
 
+    /// The executor container of the first Kubernetes example set these beside Beekeeper in one pod
+    /// (`BEEKEEPER_URL`, `BEEKEEPER_KEY_NAME`, `BEEKEEPER_KEY_FILE`), and compose's setup sets
+    /// `BEEKEEPER_UID`: a client's variables with Beekeeper's prefix must not stop the sidecar.
+    @Test("the deploy examples' environment variables, as written, leave every command working")
+    func exampleEnvironment() throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
+        let manifest = try Self.python("""
+            import json, yaml
+            env = {}
+            for doc in yaml.safe_load_all(open('deploy/kubernetes/beekeeper-sidecar.yaml')):
+                spec = ((doc or {}).get('spec') or {}).get('template', {}).get('spec', {})
+                for c in spec.get('containers', []) + spec.get('initContainers', []):
+                    for e in c.get('env', []):
+                        env[e['name']] = e.get('value', 'from-a-secret')
+            print(json.dumps(env))
+            """)
+        for member in manifest.objectValue ?? [] { environment[member.key] = member.value.stringValue }
+        environment["BEEKEEPER_URL"] = "http://127.0.0.1:9477"
+        environment["BEEKEEPER_KEY_NAME"] = "executor"
+        environment["BEEKEEPER_KEY_FILE"] = "/etc/beekeeper-client/executor.key"
+        environment["BEEKEEPER_UID"] = "10001"
+        let check = try Program.run(SidecarProcess.binary, ["config", "check"], environment: environment)
+        #expect(check.status == 0, "\(check.output)")
+        environment["BEEKEEPER_AUDIT_FSINC"] = "always"
+        let misspelt = try Program.run(SidecarProcess.binary, ["config", "check"], environment: environment)
+        #expect(misspelt.status == 2 && misspelt.output.contains("BEEKEEPER_AUDIT_FSINC"), "\(misspelt.output)")
+    }
+
     /// A scratch secp256k1 private key file (64 hex, mode 0600) for configurations with a `colonies`
     /// section, whose executor_key_file names a path that exists only in the container.
     static func scratchExecutorKey(in directory: String) throws -> String {

@@ -119,9 +119,9 @@ public struct Sidecar: Sendable {
         shipperNudge.attach(shipper)
 
         let backupEvents = BackupEvents(pipeline: pipeline, logger: logger)
-        backupEvents.registerSeries(databases: configuration.backup.databases.map(\.name))
         let backups = BackupRunner(
             configuration: configuration.backup, directory: configuration.backupDirectory, observer: backupEvents, logger: logger)
+        backupEvents.registerSeries(databases: configuration.backup.databases.map(\.name), directory: backups.directory)
         let backupScheduler = try makeBackupScheduler(configuration: configuration, runner: backups, logger: logger)
         // Before anything can start a run: what a killed run left behind goes now.
         for path in backups.directory.removeLeftovers() {

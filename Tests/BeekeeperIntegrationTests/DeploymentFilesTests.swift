@@ -87,6 +87,28 @@ struct DeploymentFilesTests {
         #expect(misspelt.status == 2 && misspelt.output.contains("BEEKEEPER_AUDIT_FSINC"), "\(misspelt.output)")
     }
 
+    @Test("the Kubernetes scrape job sends the bearer token the manifest's sidecar asks for")
+    func kubernetesScrapeSendsTheToken() throws {
+        let found = try Self.python("""
+            import json, yaml
+            docs = [d for d in yaml.safe_load_all(open('deploy/kubernetes/beekeeper-sidecar.yaml')) if d]
+            config = next(yaml.safe_load(d['data']['beekeeper.yaml']) for d in docs if d['kind'] == 'ConfigMap' and 'beekeeper.yaml' in d.get('data', {}))
+            token_file = (config.get('metrics') or {}).get('bearer_token_file')
+            spec = next(d for d in docs if d['kind'] == 'StatefulSet')['spec']['template']['spec']
+            mount = next(m for c in spec['containers'] for m in c.get('volumeMounts', []) if token_file and token_file.startswith(m['mountPath'] + '/'))
+            volume = next(v for v in spec['volumes'] if v['name'] == mount['name'])['secret']
+            key = next(i['key'] for i in volume['items'] if mount['mountPath'] + '/' + i['path'] == token_file)
+            job = next(j for j in yaml.safe_load(open('prometheus/kubernetes-scrape.yml'))['scrape_configs'] if j['job_name'] == 'beekeeper')
+            print(json.dumps({'token_file': token_file, 'secret': volume['secretName'], 'key': key, 'auth': job.get('authorization') or {}}))
+            """)
+        #expect(found["token_file"]?.stringValue != nil)
+        let auth = found["auth"]
+        #expect(auth?["type"]?.stringValue ?? "Bearer" == "Bearer")
+        let credentials = try #require(auth?["credentials_file"]?.stringValue, "the scrape job sends no token: every scrape gets 401")
+        // The same Secret key, mounted into Prometheus.
+        #expect(credentials.hasSuffix("/" + (found["secret"]?.stringValue ?? "?") + "/" + (found["key"]?.stringValue ?? "?")), "\(credentials)")
+    }
+
     /// A scratch secp256k1 private key file (64 hex, mode 0600) for configurations with a `colonies`
     /// section, whose executor_key_file names a path that exists only in the container.
     static func scratchExecutorKey(in directory: String) throws -> String {

@@ -40,7 +40,8 @@ struct LiveSegmentLossTests {
         }
         let (reason, after) = try await waitForNotReady(sidecar)
         #expect(reason.contains((path as NSString).lastPathComponent) && reason.contains(how), "\(reason)")
-        #expect(after < .milliseconds(1500))
+        // One tick is at most a second; the rest is the polling request on a loaded machine.
+        #expect(after < .seconds(3))
         let refused = try await sidecar.submit(["id": "after", "funcname": "echo", "args": [1]])
         #expect(refused.status == 503)
         #expect(refused.body.value(atPath: "error.code") == "audit_unavailable")

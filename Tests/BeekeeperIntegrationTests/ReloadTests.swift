@@ -33,6 +33,7 @@ struct ReloadTests {
         yaml = yaml.replacingOccurrences(of: "keys: {ops: \(sidecar.keyPair.publicKey.hex)}", with: "keys: {ops: \(sidecar.keyPair.publicKey.hex), second: \(second.publicKey.hex)}")
         yaml = yaml.replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:1")
         yaml = yaml.replacingOccurrences(of: "  max_payload_bytes: 64KiB\n", with: "  max_payload_bytes: 64KiB\n  patterns: [{id: no_bananas, regex: banana}]\n")
+        yaml += "\nlog: {format: json}\n"
         try yaml.write(toFile: configPath(sidecar), atomically: true, encoding: .utf8)
         let digest = Hex.encode(SHA256.hash(Array(yaml.utf8)))
 
@@ -44,6 +45,9 @@ struct ReloadTests {
         #expect(reloaded["sha256"]?.stringValue == digest)
         #expect(reloaded["restart_required"] == ["listen"])
         #expect(sidecar.log.contains("changes that need a restart were left as they were"))
+        // The log format is reloaded too: the reload's own line is already JSON.
+        let reloadedLine = try #require(sidecar.log.split(separator: "\n").last { $0.contains("configuration reloaded") })
+        #expect(try JSONValue.parse(Array(reloadedLine.utf8))["msg"] == "configuration reloaded", "\(reloadedLine)")
 
         let banana = try await submit(sidecar, ["id": "r-1", "funcname": "echo", "args": ["banana"]], keyName: "second", keyPair: second)
         #expect(banana.status == 422)

@@ -22,6 +22,9 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptSegment(path: String, line: Int, reason: String)
     /// A path given to the review side is neither a segment file nor a directory.
     case notASegment(path: String)
+    /// The live segment's path no longer names the file being appended to: someone deleted or
+    /// replaced it under the running log, so records would go where no reader finds them.
+    case liveSegmentLost(path: String, how: String)
 
     public var description: String {
         switch self {
@@ -40,6 +43,8 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path):\(line): \(reason)"
         case .notASegment(let path):
             return "\(path): not an audit segment (audit-<seq>.jsonl[.gz]) or a directory"
+        case .liveSegmentLost(let path, let how):
+            return "the live audit segment \(path) was \(how) under the running sidecar; new work is refused (restore the file and restart)"
         }
     }
 

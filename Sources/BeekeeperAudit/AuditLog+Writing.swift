@@ -238,6 +238,10 @@ extension AuditLog {
     }
 
     private func markWritable() {
+        if let liveSegmentLost {
+            health = .failing(reason: liveSegmentLost.description)
+            return
+        }
         if case .failing = health {
             logger.notice("audit log writable again", metadata: ["directory": "\(directory)"])
         }
@@ -329,6 +333,14 @@ extension AuditLog {
     func tick() {
         guard phase == .open else { return }
         let now = clock()
+        // Two cheap system calls per tick (at most a second apart): a deleted or replaced live
+        // segment is noticed within a second and fails closed (SPEC section 13).
+        if liveSegmentLost == nil, let how = POSIX.pathProblem(live.fd, path: live.path) {
+            let error = AuditError.liveSegmentLost(path: live.path, how: how)
+            liveSegmentLost = error
+            logger.critical("live audit segment lost", metadata: ["path": "\(live.path)", "how": "\(how)"])
+            markFailing(error)
+        }
         if case .failing = health, options.probeInterval.microseconds <= now - lastProbeAt {
             lastProbeAt = now
             enqueueControl(.probe)

@@ -41,6 +41,10 @@ public actor AuditLog {
     public internal(set) var health: AuditHealth = .writable
     public internal(set) var statistics = AuditLogStatistics()
 
+    /// Set once the live segment's path stops naming the open file. Sticky: writes to the
+    /// orphaned descriptor still succeed and a probe beside it would too, yet neither makes the
+    /// records findable, so only a restart (after an operator looked) clears it.
+    var liveSegmentLost: AuditError?
     /// A failed group may have left bytes past `live.size`; cut them before the next write.
     var truncateBeforeWrite = false
     /// Written but not yet fdatasync'ed (`interval` and `none`).

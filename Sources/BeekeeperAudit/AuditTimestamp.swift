@@ -10,15 +10,15 @@ import Darwin
 /// RFC 3339 timestamps in UTC with microseconds (`2026-11-22T10:00:00.123456Z`), the `ts` of
 /// every record. Done by hand, not with a date formatter: it runs for every record on the
 /// append path and must not depend on the locale or time zone database.
-enum AuditTimestamp {
+package enum AuditTimestamp {
     /// Wall-clock microseconds since the Unix epoch.
-    static func nowMicroseconds() -> Int64 {
+    package static func nowMicroseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
-    static func format(microseconds: Int64) -> String {
+    package static func format(microseconds: Int64) -> String {
         let seconds = floorDivide(microseconds, 1_000_000)
         let micros = microseconds - seconds * 1_000_000
         let days = floorDivide(seconds, 86_400)

@@ -93,6 +93,16 @@ enum POSIX {
         return Int64(info.st_size)
     }
 
+    /// Whether `path` still names the file open as `fd`: "deleted" when nothing is there, "replaced"
+    /// when another file is (a different device or inode), nil when it is the same file.
+    static func pathProblem(_ fd: Int32, path: String) -> String? {
+        var open = system_stat()
+        var named = system_stat()
+        guard fstat(fd, &open) == 0 else { return nil }
+        guard system_statPath(path, &named) == 0 else { return errno == ENOENT ? "deleted" : nil }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino ? nil : "replaced"
+    }
+
     /// Size and modification time (seconds since the epoch) of a path, nil if it does not exist.
     static func stat(_ path: String) -> (size: Int64, modified: Double, isDirectory: Bool)? {
         var info = system_stat()

@@ -3,17 +3,28 @@ import Synchronization
 
 /// Verifies signed requests (SPEC section 4) and remembers nonces for 2 × clock_skew, so a
 /// captured request cannot be replayed while its timestamp is still acceptable.
+///
+/// The keys and the clock skew can be replaced while requests are verified (a configuration
+/// reload): each request reads them once, so it is judged wholly by the old set or the new one.
 public final class RequestVerifier: Sendable {
-    private let keys: [String: Ed25519.PublicKey]
-    private let clockSkewSeconds: Int64
+    private struct Credentials {
+        var keys: [String: Ed25519.PublicKey]
+        var clockSkewSeconds: Int64
+    }
+
+    private let credentials: Mutex<Credentials>
     private let now: @Sendable () -> Int64
     private let nonces: Mutex<NonceCache>
 
     public init(keys: [String: Ed25519.PublicKey], clockSkew: Duration, now: @escaping @Sendable () -> Int64) {
-        self.keys = keys
-        self.clockSkewSeconds = max(1, clockSkew.components.seconds)
+        self.credentials = Mutex(Credentials(keys: keys, clockSkewSeconds: max(1, clockSkew.components.seconds)))
         self.now = now
         self.nonces = Mutex(NonceCache())
+    }
+
+    /// Accepts `keys` from the next request on. Nonces already seen stay remembered.
+    public func replace(keys: [String: Ed25519.PublicKey], clockSkew: Duration) {
+        credentials.withLock { $0 = Credentials(keys: keys, clockSkewSeconds: max(1, clockSkew.components.seconds)) }
     }
 
     /// Returns the key name (the actor) when the request is authentic and fresh.
@@ -28,7 +39,8 @@ public final class RequestVerifier: Sendable {
         guard let timestampText = header(SignedRequest.timestampHeader) else { throw .missingHeader(SignedRequest.timestampHeader) }
         guard let nonce = header(SignedRequest.nonceHeader) else { throw .missingHeader(SignedRequest.nonceHeader) }
         guard let signatureText = header(SignedRequest.signatureHeader) else { throw .missingHeader(SignedRequest.signatureHeader) }
-        guard let key = keys[keyName] else { throw .unknownKey(keyName) }
+        let (key, clockSkewSeconds) = credentials.withLock { ($0.keys[keyName], $0.clockSkewSeconds) }
+        guard let key else { throw .unknownKey(keyName) }
         guard let timestamp = Int64(timestampText) else { throw .malformedTimestamp }
         let current = now()
         let skew = timestamp > current ? timestamp - current : current - timestamp

@@ -18,7 +18,7 @@ struct NginxServer {
     /// Starts nginx under `prefix` (created if missing) and waits until it accepts connections.
     static func start(prefix: String) -> NginxServer? {
         guard let binary else { return nil }
-        let port = freePort()
+        let port = LocalPort.free()
         let root = prefix + "/root"
         for directory in [prefix, root, prefix + "/tmp"] { mkdir(directory, 0o755) }
         let conf = """
@@ -57,7 +57,7 @@ struct NginxServer {
         var pid: pid_t = 0
         guard posix_spawn(&pid, binary, nil, nil, &argv, environ) == 0 else { return nil }
         for _ in 0..<200 {
-            if canConnect(port: port) { return NginxServer(pid: pid, port: port, root: root) }
+            if LocalPort.accepts(port) { return NginxServer(pid: pid, port: port, root: root) }
             usleep(25_000)
         }
         kill(pid, SIGKILL)
@@ -71,35 +71,5 @@ struct NginxServer {
     }
 
     /// User + system CPU seconds the nginx process has used, from /proc/<pid>/stat.
-    var cpuSeconds: Double {
-        guard let text = Machine.readFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return 0 }
-        // Fields after "pid (comm)": state is field 3, utime 14 and stime 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    private static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    var cpuSeconds: Double { ProcessCPU.seconds(pid) }
 }

@@ -11,7 +11,7 @@ import Darwin
 
 let benchmarks = [
     AuditAppendBenchmark.name, WindowRecordBenchmark.name, WindowScrapeBenchmark.name, GuardianBenchmark.name,
-    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ShipBenchmark.name,
+    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ShipBenchmark.name, ColoniesBenchmark.name,
 ]
 
 func usage() -> String {
@@ -69,6 +69,7 @@ for name in benchmarks where selected.contains(name) {
     case GzipBenchmark.name: _ = GzipBenchmark(context: context).run()
     case ExpositionBenchmark.name: _ = ExpositionBenchmark(context: context).run()
     case ShipBenchmark.name: _ = await ShipBenchmark(context: context).run()
+    case ColoniesBenchmark.name: _ = ColoniesBenchmark(context: context).run()
     default: break
     }
     print("<!-- \(name): \(Format.number(Double(Nanoseconds.now() - start) / 1e9)) s, load \(Machine.loadAverage) -->")

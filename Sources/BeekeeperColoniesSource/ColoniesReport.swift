@@ -25,7 +25,7 @@ public enum ColoniesReport: Sendable, Equatable {
             self = .fail(errors: ["timed out: the bee did not finish within \(Self.seconds(duration)) s"])
         case .blocked(let reason):
             self = .fail(errors: ["blocked by Beekeeper Guardian: \(reason)"])
-        case .rejected, .inProgress, .unrecorded:
+        case .rejected, .inProgress, .idReused, .unrecorded:
             return nil
         }
     }

@@ -58,6 +58,9 @@ extension ColoniesSource {
             case .rejected(let rejection):
                 if isStopping { return .failed(error: "beekeeper could not run the process: \(rejection.code)", attempts: 0, duration: .zero) }
                 logger.warning("colonies: task refused, retrying", metadata: ["process_id": "\(outcome.taskID)", "reason": "\(rejection.code)"])
+            case .idReused(let original):
+                // A process's spec does not change, so this is not a retry: never run it under the id.
+                return .failed(error: "the process id was already used for a different spec (sha256 \(original))", attempts: 0, duration: .zero)
             case .inProgress, .unrecorded:
                 break
             }

@@ -11,6 +11,9 @@ extension BeekeeperConfiguration {
         var w = YAMLWriter()
         w.line(0, "data_dir: \(W.string(dataDir))")
         w.line(0, "listen: \(W.string(listen.description))")
+        w.line(0, "log:")
+        w.line(1, "format: \(log.format.rawValue)")
+        w.line(1, "level: \(log.level.rawValue)")
 
         w.line(0, "auth:")
         if auth.keys.isEmpty {

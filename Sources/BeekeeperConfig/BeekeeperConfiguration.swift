@@ -3,6 +3,7 @@
 public struct BeekeeperConfiguration: Sendable, Equatable {
     public var dataDir: String = "./beekeeper-data"
     public var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9477)
+    public var log = LogConfig()
     public var auth = AuthConfig()
     public var metrics = MetricsConfig()
     public var bees: [BeeConfig] = []

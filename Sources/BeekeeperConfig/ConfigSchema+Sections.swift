@@ -1,7 +1,14 @@
 import Yams
 
-// The sections made of plain values: auth, metrics, audit and shipper.
+// The sections made of plain values: log, auth, metrics, audit and shipper.
 extension ConfigSchema {
+    static var log: [ConfigField<LogConfig>] {
+        [
+            .value("format", \.format) { (d, n, p) throws(ConfigError) in try d.choice(n, p) },
+            .value("level", \.level) { (d, n, p) throws(ConfigError) in try d.choice(n, p) },
+        ]
+    }
+
     static var auth: [ConfigField<AuthConfig>] {
         [
             .value("keys", \.keys) { (d, n, p) throws(ConfigError) in try publicKeys(d, n, p) },

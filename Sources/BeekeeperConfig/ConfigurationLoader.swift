@@ -19,8 +19,8 @@ public enum ConfigurationLoader {
     /// as is (empty or `null` clears a nullable one); the others take a YAML/JSON flow value
     /// (`BEEKEEPER_GUARDIAN_MAX_PAYLOAD_BYTES=2MiB`, `BEEKEEPER_METRICS_QUANTILES=[0.5,0.99]`,
     /// `BEEKEEPER_BEES=[{name: a, funcnames: [f], command: [./a]}]`), a list or map replacing the
-    /// file's. Any other `BEEKEEPER_*` variable, except `BEEKEEPER_CONFIG` and `BEEKEEPER_TEST_*`,
-    /// is an error naming it.
+    /// file's. An unknown variable in a section's namespace (`BEEKEEPER_AUDIT_FSINC`) is an error
+    /// naming it; other `BEEKEEPER_*` variables (a client's `BEEKEEPER_URL`) are not Beekeeper's.
     public static func load(path: String?, environment: [String: String]) throws(ConfigError) -> BeekeeperConfiguration {
         var configuration = BeekeeperConfiguration()
         let decoder: ConfigDecoder

@@ -20,8 +20,13 @@ import Yams
 /// `_EXECUTOR_NAME`, `_EXECUTOR_TYPE`, `_EXECUTOR_KEY_FILE`) enable executor mode with no file
 /// section, and fewer are an error naming the first missing key (see `ConfigValidator`).
 ///
-/// `BEEKEEPER_CONFIG` (the file) and `BEEKEEPER_TEST_*` are not overrides; any other `BEEKEEPER_*`
-/// variable is an error, as a misspelt override would otherwise be silently ignored.
+/// Only a section's namespace belongs to Beekeeper: a variable named after a top-level key
+/// (`BEEKEEPER_AUDIT`, `BEEKEEPER_DATA_DIR`) or starting with one and `_` (`BEEKEEPER_AUDIT_*`,
+/// `BEEKEEPER_LOG_*`) must be an override, so a misspelt key (`BEEKEEPER_AUDIT_FSINC`) is an error
+/// rather than silently ignored. Every other `BEEKEEPER_*` variable is left alone: clients of the
+/// sidecar use the same prefix for their own settings (`BEEKEEPER_URL`, `BEEKEEPER_KEY_NAME`,
+/// `BEEKEEPER_KEY_FILE` in a pod's shared environment), and they must not stop it starting.
+/// `BEEKEEPER_CONFIG` (the file) and `BEEKEEPER_TEST_*` are not overrides.
 enum EnvironmentOverrides {
     static let prefix = "BEEKEEPER_"
     static let configVariable = "BEEKEEPER_CONFIG"
@@ -52,8 +57,10 @@ enum EnvironmentOverrides {
     static func apply(_ environment: [String: String], to configuration: inout BeekeeperConfiguration, _ decoder: ConfigDecoder) throws(ConfigError) {
         let overrides = Self.overrides
         let known = Set(overrides.map(\.variable))
+        let sections = ConfigSchema.root.map { prefix + $0.key.name.uppercased() }
         for variable in environment.keys.sorted() where variable.hasPrefix(prefix) && !known.contains(variable) {
             if variable == configVariable || reservedPrefixes.contains(where: { variable.hasPrefix($0) }) { continue }
+            guard sections.contains(where: { variable == $0 || variable.hasPrefix($0 + "_") }) else { continue }
             let guess = overrides.map(\.variable).min {
                 ConfigDecoder.editDistance(variable, $0) < ConfigDecoder.editDistance(variable, $1)
             }

@@ -5,16 +5,23 @@ package import Logging
 /// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
 /// restart does not forget them; the journal is compacted on start.
+///
+/// Each id remembers the SHA-256 of the payload that claimed it: the same id with a different
+/// payload is a client bug (or an attack on the replay), never a retry, and is refused rather
+/// than answered with another request's outcome.
 package actor IdempotencyStore {
     package enum Claim: Sendable {
         case claimed
         case running
         case finished(TaskOutcome.Kind)
+        /// The id was claimed by a different payload, with this digest.
+        case reused(originalSHA256: String)
     }
 
+    /// `sha256` is nil for journal lines written before digests were kept: those are not compared.
     private enum Entry {
-        case running
-        case finished(TaskOutcome.Kind, at: Double)
+        case running(sha256: String)
+        case finished(TaskOutcome.Kind, at: Double, sha256: String?)
     }
 
     private var entries: [String: Entry] = [:]
@@ -39,7 +46,7 @@ package actor IdempotencyStore {
                     let id = record["id"]?.stringValue, let at = record["at"]?.doubleValue,
                     let outcome = Self.outcome(of: record), now - at < self.retention
                 else { continue }
-                entries[id] = .finished(outcome, at: at)
+                entries[id] = .finished(outcome, at: at, sha256: record["payload_sha256"]?.stringValue)
                 expiryOrder.append((id, at))
                 kept.append(String(decoding: line, as: UTF8.self))
             }
@@ -60,13 +67,16 @@ package actor IdempotencyStore {
         return record["body"].flatMap { TaskOutcome.Kind(legacyHTTPBody: $0) }
     }
 
-    package func claim(_ id: String) -> Claim {
+    package func claim(_ id: String, payloadSHA256: String) -> Claim {
         expire()
         switch entries[id] {
-        case .running?: return .running
-        case .finished(let response, _)?: return .finished(response)
+        case .running(let original)?:
+            return original == payloadSHA256 ? .running : .reused(originalSHA256: original)
+        case .finished(let response, _, let original)?:
+            if let original, original != payloadSHA256 { return .reused(originalSHA256: original) }
+            return .finished(response)
         case nil:
-            entries[id] = .running
+            entries[id] = .running(sha256: payloadSHA256)
             return .claimed
         }
     }
@@ -75,9 +85,12 @@ package actor IdempotencyStore {
     package func finish(_ id: String, outcome: TaskOutcome.Kind) {
         guard let stored = outcome.journalJSON else { return release(id) }
         let now = Date().timeIntervalSince1970
-        entries[id] = .finished(outcome, at: now)
+        var sha256: String? = nil
+        if case .running(let claimed)? = entries[id] { sha256 = claimed }
+        entries[id] = .finished(outcome, at: now, sha256: sha256)
         expiryOrder.append((id, now))
-        let line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
+        var line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
+        if let sha256 { line = line.setting("payload_sha256", to: .string(sha256)) }
         do {
             try journal?.write(contentsOf: Data((line.serialized() + "\n").utf8))
         } catch {
@@ -92,7 +105,7 @@ package actor IdempotencyStore {
 
     /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
     package func finished(_ id: String) -> TaskOutcome.Kind? {
-        if case .finished(let outcome, _)? = entries[id] { return outcome }
+        if case .finished(let outcome, _, _)? = entries[id] { return outcome }
         return nil
     }
 
@@ -100,7 +113,7 @@ package actor IdempotencyStore {
         let now = Date().timeIntervalSince1970
         while expiryHead < expiryOrder.count, now - expiryOrder[expiryHead].at >= retention {
             let entry = expiryOrder[expiryHead]
-            if case .finished(_, let at)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
+            if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
             expiryHead += 1
         }
         if expiryHead > 1024, expiryHead * 2 > expiryOrder.count {

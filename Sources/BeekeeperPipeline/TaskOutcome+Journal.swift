@@ -13,7 +13,7 @@ extension TaskOutcome.Kind {
             ["outcome": "timed_out", "attempts": .number(attempts), "duration_ms": duration.millisecondsJSON]
         case .blocked(let reason):
             ["outcome": "blocked", "reason": .string(reason)]
-        case .rejected, .inProgress, .unrecorded:
+        case .rejected, .inProgress, .idReused, .unrecorded:
             nil
         }
     }

@@ -24,6 +24,9 @@ public struct TaskOutcome: Sendable, Equatable {
         case rejected(TaskRejection)
         /// The id is held by a run in progress (or by an outcome still being recorded).
         case inProgress
+        /// The id was first used for a different payload (digest `originalSHA256`): refused,
+        /// nothing ran, and the earlier outcome is not handed to a request it does not belong to.
+        case idReused(originalSHA256: String)
         /// The bee ran but its terminal record is not durable yet. The id stays claimed, so the
         /// bee cannot run again; a background retry records and stores the outcome.
         case unrecorded
@@ -36,7 +39,7 @@ public struct TaskOutcome: Sendable, Equatable {
         case .failed: "failed"
         case .timedOut: "timed_out"
         case .blocked: "blocked"
-        case .rejected, .inProgress, .unrecorded: nil
+        case .rejected, .inProgress, .idReused, .unrecorded: nil
         }
     }
 

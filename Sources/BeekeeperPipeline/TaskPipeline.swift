@@ -7,6 +7,7 @@ import BeekeeperCore
 import Foundation
 public import Logging
 import Sodium
+import Synchronization
 
 /// The path of one task through the sidecar, whatever brought it: idempotency, Guardian, bee,
 /// audit, metrics. It knows nothing of HTTP or ColonyOS: sources turn their requests into a
@@ -17,7 +18,8 @@ public final class TaskPipeline: Sendable {
     static let terminalRecordAttempts = 7
 
     public let recorder: AuditRecorder
-    public let guardian: Guardian
+    /// Replaced by a configuration reload; each task reads it once (``guardian``).
+    private let currentGuardian: Mutex<Guardian>
     let beesByFuncname: [String: Bee]
     let beeNames: [String: String]
     let idempotency: IdempotencyStore
@@ -34,7 +36,7 @@ public final class TaskPipeline: Sendable {
             }
         }
         self.recorder = recorder
-        self.guardian = guardian
+        self.currentGuardian = Mutex(guardian)
         self.beesByFuncname = byFuncname
         self.beeNames = names
         self.idempotency = IdempotencyStore(journalPath: idempotencyJournal, logger: logger)
@@ -43,6 +45,14 @@ public final class TaskPipeline: Sendable {
     }
 
     public var audit: AuditLog { recorder.audit }
+
+    /// The Guardian in force now.
+    public var guardian: Guardian { currentGuardian.withLock { $0 } }
+
+    /// Judges tasks that arrive from now on with `guardian`; tasks already checked keep their decision.
+    public func replace(guardian: Guardian) {
+        currentGuardian.withLock { $0 = guardian }
+    }
 
     @discardableResult
     public func record(_ records: [AuditRecord]) async throws -> [UInt64] {
@@ -60,9 +70,16 @@ public final class TaskPipeline: Sendable {
     /// `task.duplicate`), a new one goes through Guardian and bee.
     public func run(_ submission: TaskSubmission) async -> TaskOutcome {
         let id = submission.id ?? UUID().uuidString.lowercased()
-        switch await idempotency.claim(id) {
+        switch await idempotency.claim(id, payloadSHA256: submission.payloadSHA256) {
         case .claimed:
             break
+        case .reused(let original):
+            do {
+                try await record([duplicateRecord(submission, id: id, state: "reused", originalSHA256: original)])
+            } catch {
+                return TaskOutcome(taskID: id, kind: .rejected(.auditUnavailable))
+            }
+            return TaskOutcome(taskID: id, kind: .idReused(originalSHA256: original))
         case .running:
             _ = try? await record([duplicateRecord(submission, id: id, state: "running")])
             return TaskOutcome(taskID: id, kind: .inProgress)
@@ -78,7 +95,7 @@ public final class TaskPipeline: Sendable {
         switch outcome.kind {
         case .succeeded, .failed, .timedOut, .blocked: await idempotency.finish(id, outcome: outcome.kind)
         case .rejected: await idempotency.release(id)
-        case .inProgress, .unrecorded: break
+        case .inProgress, .idReused, .unrecorded: break
         }
         return outcome
     }
@@ -106,11 +123,13 @@ public final class TaskPipeline: Sendable {
         return fields
     }
 
-    func duplicateRecord(_ submission: TaskSubmission, id: String, state: JSONValue) -> AuditRecord {
-        AuditRecord(
-            type: "task.duplicate",
-            fields: taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
-                + [.init("state", state), .init("actor", .string(submission.actor))])
+    /// `task.duplicate`: the repeat's own payload digest, and for a reused id (`state: reused`) the
+    /// digest of the payload that first claimed it, so an auditor sees both requests.
+    func duplicateRecord(_ submission: TaskSubmission, id: String, state: JSONValue, originalSHA256: String? = nil) -> AuditRecord {
+        var fields = taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
+            + [.init("state", state), .init("actor", .string(submission.actor)), .init("payload_sha256", .string(submission.payloadSHA256))]
+        if let originalSHA256 { fields.append(.init("original_payload_sha256", .string(originalSHA256))) }
+        return AuditRecord(type: "task.duplicate", fields: fields)
     }
 
     func guardianRequest(_ submission: TaskSubmission) -> GuardianRequest {

@@ -19,10 +19,16 @@ struct BackupEvents: BackupObserver {
     var metrics: SidecarMetrics { pipeline.metrics }
 
     /// Every configured database has its series from the start, so rates and alerts work
-    /// before the first run.
-    func registerSeries(databases: [String]) {
+    /// before the first run. The last-backup gauges start from the newest manifest on disk, 0
+    /// when there is none: an age alert then fires for a database never backed up and for one
+    /// failing since the last restart, instead of seeing no series at all.
+    func registerSeries(databases: [String], directory: BackupDirectory) {
         for database in databases {
             for result in ["success", "failure"] { metrics.backupRuns.labels(database, result).increment(by: 0) }
+            let newest = directory.listing(database: database).compactMap(\.manifest).max { $0.finishedAt < $1.finishedAt }
+            metrics.backupLastSuccess.labels(database).set(newest?.finishedAt.timeIntervalSince1970 ?? 0)
+            metrics.backupLastDuration.labels(database).set(newest?.durationSeconds ?? 0)
+            metrics.backupLastSize.labels(database).set(newest.map { Double($0.sizeBytes) } ?? 0)
         }
     }
 

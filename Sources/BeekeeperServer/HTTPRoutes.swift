@@ -19,7 +19,7 @@ package struct HTTPRoutes: Sendable {
     let bees: [Bee]
     let guardianStats: GuardianStats
     let backups: BackupRunner
-    let bearerToken: [UInt8]?
+    let bearerToken: BearerToken
     let maxBodyBytes: Int
     let windowSeconds: Double
     /// nil without `shipper.target`.
@@ -105,7 +105,7 @@ package struct HTTPRoutes: Sendable {
     // MARK: Reads
 
     func authorizedReader(_ request: Request) -> Response? {
-        guard let bearerToken else { return nil }
+        guard let bearerToken = bearerToken.value else { return nil }
         let presented = request.headers[.authorization].flatMap { value -> [UInt8]? in
             guard value.lowercased().hasPrefix("bearer ") else { return nil }
             return Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)

@@ -40,14 +40,18 @@ public struct Sidecar: Sendable {
     let backups: BackupRunner
     let backupScheduler: BackupScheduler?
     package let colonies: ColoniesSource?
+    let reloader: ConfigReloader
 
     /// Assembles and runs the sidecar until a shutdown signal, then drains (SPEC section 2).
-    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws {
-        try await assemble(configuration: configuration, configSource: configSource, logger: logger).run()
+    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil) async throws {
+        try await assemble(configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings).run()
     }
 
     /// Opens the data directory and the audit log and builds every part; starts nothing.
-    package static func assemble(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger) async throws -> Sidecar {
+    /// `logSettings`: what the process's log handler reads, for a reload to change (nil in tests).
+    package static func assemble(
+        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil
+    ) async throws -> Sidecar {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
             do {
@@ -86,34 +90,22 @@ public struct Sidecar: Sendable {
         var knownFuncnames = Set<String>()
         for bee in configuration.bees { knownFuncnames.formUnion(bee.funcnames) }
         let guardian = try Guardian(configuration: configuration.guardian, knownFuncnames: knownFuncnames)
-        var keys: [String: Ed25519.PublicKey] = [:]
-        for (name, hex) in configuration.auth.keys {
-            do {
-                keys[name] = try Ed25519.PublicKey(hex: hex)
-            } catch {
-                throw SidecarStartupError(description: "auth.keys.\(name): \(error)")
-            }
-        }
+        let keys = try publicKeys(configuration.auth)
         let verifier = RequestVerifier(keys: keys, clockSkew: configuration.auth.clockSkew, now: { Int64(Date().timeIntervalSince1970) })
 
-        var bearerToken: [UInt8]? = nil
-        if let tokenFile = configuration.metrics.bearerTokenFile {
-            guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw SidecarStartupError(description: "metrics.bearer_token_file: cannot read \(tokenFile)")
-            }
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw SidecarStartupError(description: "metrics.bearer_token_file: \(tokenFile) is empty") }
-            bearerToken = Array(token.utf8)
-        }
+        let bearerToken = BearerToken(try BearerToken.load(file: configuration.metrics.bearerTokenFile))
 
         let bees = configuration.bees.map { Bee(configuration: $0, logger: logger) }
         // Idle bees show 0 in flight rather than no series at all.
         for bee in configuration.bees { metrics.tasksInFlight.labels(bee.name).set(0) }
         metrics.initializeTaskSeries(bees: configuration.bees.map { ($0.name, $0.funcnames) })
-        registerCollectors(metrics: metrics, bees: bees, stats: guardianStats, blockReasons: guardian.blockReasons, auditDirectory: configuration.auditDirectory)
         let recorder = AuditRecorder(audit: audit, metrics: metrics, failClosed: configuration.audit.failClosed, logger: logger)
         let pipeline = TaskPipeline(
             recorder: recorder, guardian: guardian, bees: bees, idempotencyJournal: stateDirectory + "/idempotency.jsonl", logger: logger)
+        // Read per scrape: a reload can bring patterns with reasons of their own.
+        registerCollectors(
+            metrics: metrics, bees: bees, stats: guardianStats, blockReasons: { pipeline.guardian.blockReasons },
+            auditDirectory: configuration.auditDirectory)
         metrics.registry.collector("beekeeper_audit_last_seq", help: "Sequence number of the last durable audit record.", type: .gauge, labelNames: []) {
             [CollectedSample(labelValues: [], Double(recorder.lastDurableSeq))]
         }
@@ -127,9 +119,9 @@ public struct Sidecar: Sendable {
         shipperNudge.attach(shipper)
 
         let backupEvents = BackupEvents(pipeline: pipeline, logger: logger)
-        backupEvents.registerSeries(databases: configuration.backup.databases.map(\.name))
         let backups = BackupRunner(
             configuration: configuration.backup, directory: configuration.backupDirectory, observer: backupEvents, logger: logger)
+        backupEvents.registerSeries(databases: configuration.backup.databases.map(\.name), directory: backups.directory)
         let backupScheduler = try makeBackupScheduler(configuration: configuration, runner: backups, logger: logger)
         // Before anything can start a run: what a killed run left behind goes now.
         for path in backups.directory.removeLeftovers() {
@@ -149,10 +141,15 @@ public struct Sidecar: Sendable {
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
         if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
+        let reloader = ConfigReloader(
+            started: configuration, configSource: configSource,
+            load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment) },
+            knownFuncnames: knownFuncnames, verifier: verifier, pipeline: pipeline, bearerToken: bearerToken, logSettings: logSettings,
+            logger: logger)
         return Sidecar(
             configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
             bees: bees, routes: routes, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,
-            backups: backups, backupScheduler: backupScheduler, colonies: colonies)
+            backups: backups, backupScheduler: backupScheduler, colonies: colonies, reloader: reloader)
     }
 
     /// Starts the bee workers and writes `sidecar.started`.
@@ -186,9 +183,11 @@ public struct Sidecar: Sendable {
 
     /// Runs every long-running part in one `ServiceGroup` until SIGTERM or SIGINT.
     public func run() async throws {
+        try ListenProbe.check(configuration.listen)
         try await start()
         let listen = configuration.listen
         let logger = self.logger
+        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
         let app = Application(
             router: routes.makeRouter(),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "beekeeper"),
@@ -196,6 +195,7 @@ public struct Sidecar: Sendable {
                 // Tests and operators read the bound port from this line (listen port 0 picks one).
                 let port = channel.localAddress?.port ?? listen.port
                 logger.notice("beekeeper listening", metadata: ["address": "\(listen.host):\(port)"])
+                notifier.notify("READY=1")
             },
             logger: logger)
 
@@ -217,6 +217,8 @@ public struct Sidecar: Sendable {
         services += [
             .init(service: app),
             .init(service: BackupService(runner: backups, scheduler: backupScheduler)),
+            .init(service: ConfigReloadService(reloader: reloader, logger: logger)),
+            .init(service: SystemdNotifyService(notifier: notifier)),
         ]
         let group = ServiceGroup(
             configuration: .init(
@@ -224,6 +226,19 @@ public struct Sidecar: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+
+    /// `auth.keys` as public keys; a key that does not decode names itself.
+    static func publicKeys(_ auth: AuthConfig) throws(SidecarStartupError) -> [String: Ed25519.PublicKey] {
+        var keys: [String: Ed25519.PublicKey] = [:]
+        for (name, hex) in auth.keys {
+            do {
+                keys[name] = try Ed25519.PublicKey(hex: hex)
+            } catch {
+                throw SidecarStartupError(description: "auth.keys.\(name): \(error)")
+            }
+        }
+        return keys
     }
 
     static func makeBackupScheduler(configuration: BeekeeperConfiguration, runner: BackupRunner, logger: Logger) throws -> BackupScheduler? {
@@ -253,7 +268,9 @@ public struct Sidecar: Sendable {
         }
     }
 
-    static func registerCollectors(metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, blockReasons: [String], auditDirectory: String) {
+    static func registerCollectors(
+        metrics: SidecarMetrics, bees: [Bee], stats: GuardianStats, blockReasons: @escaping @Sendable () -> [String], auditDirectory: String
+    ) {
         let registry = metrics.registry
         registry.collector("beekeeper_bee_up", help: "1 while the bee has a live worker (process bees: while serving).", type: .gauge, labelNames: ["bee"]) {
             bees.map { bee in
@@ -278,7 +295,7 @@ public struct Sidecar: Sendable {
             let snapshot = stats.snapshot()
             var samples = [CollectedSample(labelValues: ["approved", ""], Double(snapshot.approved))]
             // Reasons that have not blocked anything yet are exported as 0 (see initializeTaskSeries).
-            let blocked = snapshot.blocked.merging(blockReasons.map { ($0, 0) }) { count, _ in count }
+            let blocked = snapshot.blocked.merging(blockReasons().map { ($0, 0) }) { count, _ in count }
             for (reason, count) in blocked.sorted(by: { $0.key < $1.key }) {
                 samples.append(CollectedSample(labelValues: ["blocked", reason], Double(count)))
             }

@@ -3,7 +3,7 @@ import BeekeeperPipeline
 
 extension TaskOutcome {
     /// The answer of `POST /v1/tasks` (SPEC section 4): 200 succeeded, 422 blocked, 502 failed,
-    /// 504 timed out, 409 still running, 503 with `Retry-After` when nothing ran or the outcome
+    /// 504 timed out, 409 still running or the id reused for another payload, 503 with `Retry-After` when nothing ran or the outcome
     /// is not yet durable. A replay carries `Idempotent-Replay: true`.
     var httpAnswer: HTTPAnswer {
         let id = JSONValue.string(taskID)
@@ -29,6 +29,10 @@ extension TaskOutcome {
             answer = HTTPAnswer(rejection.apiError)
         case .inProgress:
             answer = HTTPAnswer(APIError(status: 409, code: "task_running", message: "task \(taskID) is still running or its outcome is still being recorded"))
+        case .idReused:
+            answer = HTTPAnswer(APIError(
+                status: 409, code: "id_reused",
+                message: "task id \(taskID) was already used for a different request; use a new id for a new task"))
         case .unrecorded:
             answer = HTTPAnswer(TaskRejection.auditUnavailable.apiError)
         }

@@ -1,27 +1,31 @@
 import ArgumentParser
+import BeekeeperConfig
 import BeekeeperServer
 import Foundation
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0.")
+        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0; SIGHUP reloads the configuration.")
 
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        // Until the reload service traps it, SIGHUP's default action would kill a starting sidecar.
+        signal(SIGHUP, SIG_IGN)
         let configuration = try options.load()
         try options.checkShipper(configuration)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            return handler
-        }
+        // `log` (format and level) is shared by every logger, so a reload changes them all.
+        let logSettings = LogSettings(configuration.log)
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, settings: logSettings) }
         let logger = Logger(label: "beekeeper")
         do {
-            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger)
+            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings)
         } catch let error as SidecarStartupError {
             throw OperationFailed(description: error.description)
+        } catch let error as ListenUnavailable {
+            // The address is configuration: exit status 2, naming the key and the address.
+            throw ConfigError(file: options.source, line: nil, key: "listen", message: error.description)
         }
     }
 }

@@ -111,6 +111,19 @@ struct EnvironmentOverrideTests {
         #expect(error?.message == "unknown configuration variable (did you mean BEEKEEPER_AUDIT_FSYNC?)")
     }
 
+    @Test("variables outside every section's namespace belong to clients and are left alone")
+    func clientVariables() throws {
+        let environment = [
+            "BEEKEEPER_URL": "http://127.0.0.1:9477", "BEEKEEPER_KEY_NAME": "executor",
+            "BEEKEEPER_KEY_FILE": "/etc/beekeeper-client/executor.key", "BEEKEEPER_UID": "10001",
+            "BEEKEEPER_AUDIT_FSYNC": "always",
+        ]
+        let configuration = try ConfigurationLoader.load(path: nil, environment: environment)
+        #expect(configuration.audit.fsync == .always)
+        #expect(loadError(path: nil, environment: environment.merging(["BEEKEEPER_LOG_COLOUR": "red"]) { $1 })?.key == "BEEKEEPER_LOG_COLOUR")
+        #expect(loadError(path: nil, environment: ["BEEKEEPER_DATA_DIR_X": "x"])?.key == "BEEKEEPER_DATA_DIR_X")
+    }
+
     @Test("a check across keys blames the variable that set the offending key")
     func crossKeyBlame() throws {
         let file = try TemporaryFile("shipper:\n  initial_backoff: 10m\n")

@@ -180,8 +180,11 @@ struct AuditDiskFullTests {
     /// terminal record longer than an auth.denied one. Only then does the bee finish: it waits
     /// on a gate file (off the small disk) that this opens last, so a slow machine cannot let the
     /// terminal record in before the disk is full (it did, with a fixed 2 s sleep, under load).
-    func startTaskThenFillDisk(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String, id: String) async throws -> Task<SidecarProcess.TaskAnswer, any Error> {
-        let gate = sidecar.directory + "/gate-" + UUID().uuidString.prefix(8)
+    /// The gate file of the task `id` (one task per sidecar uses one), so a retry can send the same body.
+    static func gate(_ sidecar: SidecarProcess, id: String) -> String { sidecar.directory + "/gate-" + id.prefix(16) }
+
+        func startTaskThenFillDisk(_ filesystem: SmallFilesystem, _ sidecar: SidecarProcess, _ auditDir: String, id: String) async throws -> Task<SidecarProcess.TaskAnswer, any Error> {
+        let gate = Self.gate(sidecar, id: id)
         let running = Task { try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 8, "gate": .string(gate)]]) }
         defer { FileManager.default.createFile(atPath: gate, contents: nil) }
         let started = await AuditHarness.poll(timeout: .seconds(10)) {
@@ -235,13 +238,15 @@ struct AuditDiskFullTests {
             try FileManager.default.removeItem(atPath: filesystem.path + "/filler")
             let ready = try await AuditHarness.poll(timeout: .seconds(15)) { try await sidecar.get("/readyz").status == 200 }
             #expect(ready)
-            // The client does what Retry-After tells it: the same id again.
+            // The client does what Retry-After tells it: the same request again (same id, same body;
+            // another body under the id would be refused as id_reused).
             // While the late record is pending the id stays claimed (409); then the stored outcome is replayed.
-            var retry = try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 1]])
+            let again: JSONValue = ["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 8, "gate": .string(Self.gate(sidecar, id: id))]]
+            var retry = try await sidecar.submit(again)
             let deadline = ContinuousClock.now + .seconds(60)
             while retry.status == 409, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(250))
-                retry = try await sidecar.submit(["id": .string(id), "funcname": "slow", "kwargs": ["seconds": 1]])
+                retry = try await sidecar.submit(again)
             }
             #expect(retry.status == 200, "\(retry.body.serialized())")
             #expect(retry.response.header("Idempotent-Replay") == "true")

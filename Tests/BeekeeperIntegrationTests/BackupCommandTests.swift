@@ -212,7 +212,8 @@ struct BackupCommandTests {
         #expect(text.contains(#"beekeeper_backup_runs_total{database="colonies",result="failure"} 0"#))
         #expect(text.contains(#"beekeeper_backup_runs_total{database="broken",result="failure"} 1"#))
         #expect(text.contains(#"beekeeper_backup_last_size_bytes{database="colonies"}"#))
-        #expect(!text.contains(#"beekeeper_backup_last_success_timestamp_seconds{database="broken"}"#))
+        // Never backed up: 0, so an age alert can see it.
+        #expect(text.contains(#"beekeeper_backup_last_success_timestamp_seconds{database="broken"} 0"# + "\n"))
         if MetricsTools.available() { #expect(try MetricsTools.promtoolProblems(scrape.body) == nil) }
 
         // A CLI without the key cannot ask the sidecar: a usage error, not an in-process run.
@@ -220,6 +221,37 @@ struct BackupCommandTests {
         #expect(keyless.status == 2, "\(keyless.stderr)")
         #expect(keyless.stderr.contains("a sidecar serves"), "\(keyless.stderr)")
         #expect(try await sidecar.terminate() == 0)
+    }
+
+    /// The sample `name{database="…"} value` of a text exposition.
+    static func gauge(_ exposition: String, _ name: String, database: String) -> Double? {
+        let prefix = name + "{database=\"\(database)\"} "
+        return exposition.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+    }
+
+    @Test func backupGaugesExistFromTheStartAndSurviveARestart() async throws {
+        let database = try BackupTestDatabase()
+        let sidecar = try await SidecarProcess(config: { keyHex, dataDir in
+            Self.config(keyHex: keyHex, dataDir: dataDir, databases: [("colonies", database.url), ("never", BackupTestDatabase.unreachableURL)])
+        })
+        let name = "beekeeper_backup_last_success_timestamp_seconds"
+        let initial = String(decoding: try await sidecar.scrape().body, as: UTF8.self)
+        #expect(Self.gauge(initial, name, database: "colonies") == 0, "\(initial)")
+        #expect(Self.gauge(initial, name, database: "never") == 0)
+        #expect(Self.gauge(initial, "beekeeper_backup_last_size_bytes", database: "never") == 0)
+        #expect(try await sidecar.post("/v1/backups", body: Array(#"{"database":"colonies"}"#.utf8)).status == 200)
+        let after = String(decoding: try await sidecar.scrape().body, as: UTF8.self)
+        let made = try #require(Self.gauge(after, name, database: "colonies"))
+        #expect(made > 0)
+        #expect(try await sidecar.terminate() == 0)
+
+        // Restarted: the newest manifest on disk gives the gauges back, before any run of this process.
+        let restarted = try await SidecarProcess(restarting: sidecar)
+        let restored = String(decoding: try await restarted.scrape().body, as: UTF8.self)
+        #expect(Self.gauge(restored, name, database: "colonies") == made, "\(restored)")
+        #expect(Self.gauge(restored, "beekeeper_backup_last_size_bytes", database: "colonies") == Self.gauge(after, "beekeeper_backup_last_size_bytes", database: "colonies"))
+        #expect(Self.gauge(restored, name, database: "never") == 0)
+        #expect(try await restarted.terminate() == 0)
     }
 
     @Test func runOnStartDrivesAScheduledRunThatMetricsAndAuditShow() async throws {

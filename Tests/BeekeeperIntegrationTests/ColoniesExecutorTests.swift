@@ -32,7 +32,7 @@ struct ColoniesExecutorTests {
         #expect(out.first?["args"] == ["hello", "42"])
         #expect(out.first?["kwargs"] == ["currency": "EUR"])
 
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "colonies.reported" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "colonies.reported" && $0["task_id"]?.stringValue == id } }
         let records = try sidecar.auditRecords(task: id)
         let types = records.compactMap { $0["type"]?.stringValue }
         #expect(types == ["task.received", "task.approved", "task.started", "task.succeeded", "colonies.reported"])
@@ -71,7 +71,7 @@ struct ColoniesExecutorTests {
         #expect(slowProcess["state"] == 3)
         #expect(Self.errors(slowProcess).contains("timed out"), "\(slowProcess)")
 
-        try await sidecar.waitForAudit { records in records.filter { $0["type"] == "colonies.reported" }.count == 4 }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.filter { $0["type"] == "colonies.reported" }.count == 4 }
         let blockedTypes = try sidecar.auditRecords(task: blocked).compactMap { $0["type"]?.stringValue }
         #expect(blockedTypes == ["task.received", "task.blocked", "colonies.reported"], "the bee never started for a blocked process")
         #expect(try sidecar.auditRecords(task: slow).contains { $0["type"] == "task.timed_out" })
@@ -85,7 +85,7 @@ struct ColoniesExecutorTests {
         let sidecar = try await Self.start(standIn)
         // The queue bee's own timeout is 10 s; the process allows 4 s.
         let id = try standIn.submit("queued", kwargs: ["seconds": "30"], maxExecTime: 4)
-        let process = try standIn.wait(id, timeout: 20)
+        let process = try standIn.wait(id, timeout: 60)
         #expect(process["state"] == 3)
         #expect(Self.errors(process).contains("timed out"), "the server's own deadline won: \(process)")
         #expect(process["retries"] == 0)
@@ -101,10 +101,10 @@ struct ColoniesExecutorTests {
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
         let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         standIn.kill9()
         let downSince = ContinuousClock.now
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.succeeded" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.succeeded" && $0["task_id"]?.stringValue == id } }
         let whileDown = try JSONValue.parse(try await sidecar.get("/readyz").body)
         try await Task.sleep(until: downSince + .seconds(30))
         #expect(whileDown["colonies"]?["owed_reports"] == 1)
@@ -127,17 +127,17 @@ struct ColoniesExecutorTests {
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
         let id = try standIn.submit("slow", kwargs: ["seconds": "1"])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         standIn.kill9()  // the report cannot be delivered: it is owed
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.succeeded" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.succeeded" && $0["task_id"]?.stringValue == id } }
         try await sidecar.kill9()
         try standIn.restart()
 
         let restarted = try await SidecarProcess(restarting: sidecar)
-        let process = try standIn.wait(id, timeout: 30)
+        let process = try standIn.wait(id)
         #expect(process["state"] == 2, "\(process)")
         #expect(process["out"]?[0]?["slept"] == "1")
-        try await restarted.waitForAudit { records in records.contains { $0["type"] == "colonies.reported" && $0["task_id"]?.stringValue == id } }
+        try await restarted.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "colonies.reported" && $0["task_id"]?.stringValue == id } }
         let records = try restarted.auditRecords(task: id)
         #expect(records.filter { $0["type"] == "task.started" }.count == 1, "the bee ran once")
         #expect(records.filter { $0["type"] == "task.succeeded" }.count == 1)
@@ -150,9 +150,9 @@ struct ColoniesExecutorTests {
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
         let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         try standIn.client(["cancel", id])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "colonies.lost" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "colonies.lost" && $0["task_id"]?.stringValue == id } }
         let lost = try #require(try sidecar.auditRecords(task: id).first { $0["type"] == "colonies.lost" })
         #expect(lost["error"]?.stringValue?.contains("Tried to set cancelled process") == true, "\(lost)")
         #expect(try standIn.client(["get", id])["state"] == 4)
@@ -169,7 +169,7 @@ struct ColoniesExecutorTests {
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
         let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         kill(sidecar.process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(500))
         let late = try standIn.submit("echo", args: ["too late"])
@@ -189,12 +189,12 @@ struct ColoniesExecutorTests {
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
         let id = try standIn.submit("slow", kwargs: ["seconds": "30"])
-        try await sidecar.waitForAudit { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         try await sidecar.kill9()
         #expect(try standIn.client(["get", id])["state"] == 1)
 
         let restarted = try await SidecarProcess(restarting: sidecar)
-        let process = try standIn.wait(id, timeout: 30)
+        let process = try standIn.wait(id)
         #expect(process["state"] == 3)
         #expect(Self.errors(process).contains("beekeeper restarted"), "\(process)")
         #expect(try await restarted.terminate() == 0)

@@ -110,7 +110,7 @@ final class ColoniesStandIn: @unchecked Sendable {
     }
 
     /// Waits until the process ends (successful, failed or cancelled); returns it.
-    func wait(_ processID: String, timeout: Int = 30) throws -> JSONValue {
+    func wait(_ processID: String, timeout: Int = 60) throws -> JSONValue {
         try client(["wait", processID, "--timeout", String(timeout)])
     }
 

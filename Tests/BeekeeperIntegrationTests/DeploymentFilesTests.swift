@@ -52,6 +52,63 @@ struct DeploymentFilesTests {
         #expect(result.status == 0 && result.output.isEmpty, "\(result.output)")
     }
 
+    @Test("the unit waits for READY=1 and reloads with SIGHUP")
+    func systemdUnitNotifiesAndReloads() throws {
+        let unit = try String(contentsOfFile: Self.root + "/deploy/systemd/beekeeper.service", encoding: .utf8)
+        #expect(unit.contains("\nType=notify\n"))
+        #expect(unit.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"))
+    }
+
+    /// The executor container of the first Kubernetes example set these beside Beekeeper in one pod
+    /// (`BEEKEEPER_URL`, `BEEKEEPER_KEY_NAME`, `BEEKEEPER_KEY_FILE`), and compose's setup sets
+    /// `BEEKEEPER_UID`: a client's variables with Beekeeper's prefix must not stop the sidecar.
+    @Test("the deploy examples' environment variables, as written, leave every command working")
+    func exampleEnvironment() throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
+        let manifest = try Self.python("""
+            import json, yaml
+            env = {}
+            for doc in yaml.safe_load_all(open('deploy/kubernetes/beekeeper-sidecar.yaml')):
+                spec = ((doc or {}).get('spec') or {}).get('template', {}).get('spec', {})
+                for c in spec.get('containers', []) + spec.get('initContainers', []):
+                    for e in c.get('env', []):
+                        env[e['name']] = e.get('value', 'from-a-secret')
+            print(json.dumps(env))
+            """)
+        for member in manifest.objectValue ?? [] { environment[member.key] = member.value.stringValue }
+        environment["BEEKEEPER_URL"] = "http://127.0.0.1:9477"
+        environment["BEEKEEPER_KEY_NAME"] = "executor"
+        environment["BEEKEEPER_KEY_FILE"] = "/etc/beekeeper-client/executor.key"
+        environment["BEEKEEPER_UID"] = "10001"
+        let check = try Program.run(SidecarProcess.binary, ["config", "check"], environment: environment)
+        #expect(check.status == 0, "\(check.output)")
+        environment["BEEKEEPER_AUDIT_FSINC"] = "always"
+        let misspelt = try Program.run(SidecarProcess.binary, ["config", "check"], environment: environment)
+        #expect(misspelt.status == 2 && misspelt.output.contains("BEEKEEPER_AUDIT_FSINC"), "\(misspelt.output)")
+    }
+
+    @Test("the Kubernetes scrape job sends the bearer token the manifest's sidecar asks for")
+    func kubernetesScrapeSendsTheToken() throws {
+        let found = try Self.python("""
+            import json, yaml
+            docs = [d for d in yaml.safe_load_all(open('deploy/kubernetes/beekeeper-sidecar.yaml')) if d]
+            config = next(yaml.safe_load(d['data']['beekeeper.yaml']) for d in docs if d['kind'] == 'ConfigMap' and 'beekeeper.yaml' in d.get('data', {}))
+            token_file = (config.get('metrics') or {}).get('bearer_token_file')
+            spec = next(d for d in docs if d['kind'] == 'StatefulSet')['spec']['template']['spec']
+            mount = next(m for c in spec['containers'] for m in c.get('volumeMounts', []) if token_file and token_file.startswith(m['mountPath'] + '/'))
+            volume = next(v for v in spec['volumes'] if v['name'] == mount['name'])['secret']
+            key = next(i['key'] for i in volume['items'] if mount['mountPath'] + '/' + i['path'] == token_file)
+            job = next(j for j in yaml.safe_load(open('prometheus/kubernetes-scrape.yml'))['scrape_configs'] if j['job_name'] == 'beekeeper')
+            print(json.dumps({'token_file': token_file, 'secret': volume['secretName'], 'key': key, 'auth': job.get('authorization') or {}}))
+            """)
+        #expect(found["token_file"]?.stringValue != nil)
+        let auth = found["auth"]
+        #expect(auth?["type"]?.stringValue ?? "Bearer" == "Bearer")
+        let credentials = try #require(auth?["credentials_file"]?.stringValue, "the scrape job sends no token: every scrape gets 401")
+        // The same Secret key, mounted into Prometheus.
+        #expect(credentials.hasSuffix("/" + (found["secret"]?.stringValue ?? "?") + "/" + (found["key"]?.stringValue ?? "?")), "\(credentials)")
+    }
+
     /// A scratch secp256k1 private key file (64 hex, mode 0600) for configurations with a `colonies`
     /// section, whose executor_key_file names a path that exists only in the container.
     static func scratchExecutorKey(in directory: String) throws -> String {

@@ -117,7 +117,7 @@ final class SidecarProcess: @unchecked Sendable {
         process.arguments = ["serve", "--config", configPath]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
-        env["LOG_LEVEL"] = "debug"
+        env["BEEKEEPER_LOG_LEVEL"] = "debug"
         env.merge(environment) { $1 }
         process.environment = env
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -143,7 +143,8 @@ final class SidecarProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let text = log
-            if let range = text.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            // `address=…` in text logs, `"address":"…"` in JSON ones.
+            if let range = text.range(of: #"address(=|":")127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 let match = text[range]
                 if let port = Int(match.split(separator: ":").last ?? "") { return port }
             }

@@ -30,6 +30,32 @@ struct TaskLifecycleTests {
         #expect(try !sidecar.rawAudit().contains("4242 4242"))
     }
 
+    @Test func aReusedIdWithADifferentBodyIsRefusedAndAuditedWithBothDigests() async throws {
+        let sidecar = try await SidecarProcess()
+        let first = try await sidecar.submit(["id": "reuse-1", "funcname": "echo", "args": [1]])
+        #expect(first.status == 200)
+        let replay = try await sidecar.submit(["id": "reuse-1", "funcname": "echo", "args": [1]])
+        #expect(replay.status == 200)
+        #expect(replay.response.headers.contains { $0.0.lowercased() == "idempotent-replay" })
+        let other = try await sidecar.submit(["id": "reuse-1", "funcname": "echo", "args": [2]])
+        #expect(other.status == 409)
+        #expect(other.body.value(atPath: "error.code") == "id_reused")
+        let records = try sidecar.auditRecords(task: "reuse-1")
+        let original = try #require(records.first { $0["type"] == "task.received" }?["payload_sha256"]?.stringValue)
+        let reused = try #require(records.first { $0["type"] == "task.duplicate" && $0["state"] == "reused" })
+        #expect(reused["original_payload_sha256"]?.stringValue == original)
+        #expect(reused["payload_sha256"]?.stringValue?.count == 64)
+        #expect(reused["payload_sha256"]?.stringValue != original)
+        #expect(types(records).filter { $0 == "task.started" }.count == 1)
+
+        // The digest is journalled with the outcome: a restart still refuses the other body.
+        #expect(try await sidecar.terminate() == 0)
+        let restarted = try await SidecarProcess(restarting: sidecar)
+        #expect(try await restarted.submit(["id": "reuse-1", "funcname": "echo", "args": [2]]).status == 409)
+        #expect(try await restarted.submit(["id": "reuse-1", "funcname": "echo", "args": [1]]).status == 200)
+        #expect(try await restarted.terminate() == 0)
+    }
+
     @Test func workerBeeValidatesAStripeEvent() async throws {
         let sidecar = try await SidecarProcess()
         let answer = try await sidecar.submit(["id": "fin-1", "funcname": "validate_revenue", "args": [Self.validEvent]])

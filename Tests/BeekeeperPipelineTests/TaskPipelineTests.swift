@@ -61,11 +61,14 @@ struct TaskPipelineTests {
         let fixture = try await PipelineFixture.make()
         defer { fixture.cleanup() }
         let first = await fixture.pipeline.run(fixture.submission("echo", id: "t-twice", args: [1]))
-        let second = await fixture.pipeline.run(fixture.submission("echo", id: "t-twice", args: [2]))
+        let second = await fixture.pipeline.run(fixture.submission("echo", id: "t-twice", args: [1]))
+        // Another payload under the same id is refused, not answered with this outcome.
+        let reused = await fixture.pipeline.run(fixture.submission("echo", id: "t-twice", args: [2]))
         try await fixture.close()
 
         #expect(!first.replayed && second.replayed)
         #expect(second.kind == first.kind)
+        guard case .idReused = reused.kind else { Issue.record("expected idReused, got \(reused.kind)"); return }
         #expect(fixture.runs(of: "t-twice") == 1)
         #expect(try fixture.records(of: "t-twice").last?["type"] == "task.duplicate")
     }

@@ -9,7 +9,7 @@ import Testing
 /// Routes in process: request to submission, pipeline, outcome to response (SPEC section 4).
 @Suite("HTTP routes in process", .serialized)
 struct TaskRouteTests {
-    @Test("POST /v1/tasks: outcomes map to 200, 422, 502; a repeated id is a replay")
+    @Test("POST /v1/tasks: outcomes map to 200, 422, 502; a repeated id is a replay, a reused one 409")
     func outcomes() async throws {
         let fixture = try await RouteFixture.make()
         try await fixture.test { client in
@@ -26,10 +26,15 @@ struct TaskRouteTests {
             #expect(failed.status.code == 502)
             #expect(failed.json?["error"]?["message"]?.stringValue?.contains("the ledger is closed") == true)
 
-            let replay = try await RouteFixture.signedPost(client, "/v1/tasks", #"{"id":"r-1","funcname":"echo","args":[8]}"#)
+            let replay = try await RouteFixture.signedPost(client, "/v1/tasks", #"{"id":"r-1","funcname":"echo","args":[7]}"#)
             #expect(replay.status == .ok)
             #expect(replay.headers[HTTPField.Name("Idempotent-Replay")!] == "true")
             #expect(replay.json?["result"]?["args"] == [7])
+
+            // The same id for another body is not a retry.
+            let reused = try await RouteFixture.signedPost(client, "/v1/tasks", #"{"id":"r-1","funcname":"echo","args":[8]}"#)
+            #expect(reused.status.code == 409)
+            #expect(reused.json?["error"]?["code"] == "id_reused")
         }
     }
 

@@ -2537,6 +2537,9 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
+    # A parent may hand down a blocked SIGTERM (children of `swift test` inherit the runner's
+    # signal mask): unblock, or SIGTERM would stay pending and the stand-in never stop.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     print("colonies-standin listening on %s:%d" % (args.host, args.port_bound), flush=True)
     try:
         httpd.serve_forever(poll_interval=0.1)

@@ -7,6 +7,7 @@ enum AuditChain {
 
     static let checkpointType = "audit.checkpoint"
     static let recoveredType = "audit.recovered"
+    static let gapType = "audit.gap"
 
     /// chain_n = hex(SHA-256(chain_{n-1} as 64 ASCII hex bytes ‖ P_n)).
     static func next(previous: String, prefix: some ContiguousBytes) -> String {

@@ -25,6 +25,9 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The live segment's path no longer names the file being appended to: someone deleted or
     /// replaced it under the running log, so records would go where no reader finds them.
     case liveSegmentLost(path: String, how: String)
+    /// Start-up found fewer records than the remembered position names: seq `missingFrom`
+    /// through `missingTo` are gone (a deleted or replaced segment).
+    case gap(missingFrom: UInt64, missingTo: UInt64, positionFile: String)
 
     public var description: String {
         switch self {
@@ -45,6 +48,8 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): not an audit segment (audit-<seq>.jsonl[.gz]) or a directory"
         case .liveSegmentLost(let path, let how):
             return "the live audit segment \(path) was \(how) under the running sidecar; new work is refused (restore the file and restart)"
+        case .gap(let from, let to, let positionFile):
+            return "audit records seq \(from)-\(to) are missing: the log ends at seq \(from - 1) but \(positionFile) remembers seq \(to); restore the missing segments (for example from the collector)"
         }
     }
 

@@ -22,6 +22,9 @@ public struct AuditFault: Sendable, Equatable, CustomStringConvertible {
         case misnamedSegment
         /// A sealed segment does not end with its closing checkpoint (its tail was cut).
         case missingCheckpoint
+        /// An `audit.gap` record: a start found fewer records than it remembered and was told
+        /// to go on; the records it names are gone.
+        case auditGap
     }
 
     public var file: String

@@ -17,7 +17,7 @@ extension AuditLog {
     /// Checks a caller's record and HMACs any `hmac_fields` member given in clear.
     func prepare(_ record: inout AuditRecord) throws(AuditError) {
         guard !record.type.isEmpty else { throw .invalidRecord("empty type") }
-        guard record.type != AuditChain.checkpointType, record.type != AuditChain.recoveredType else {
+        guard record.type != AuditChain.checkpointType, record.type != AuditChain.recoveredType, record.type != AuditChain.gapType else {
             throw .invalidRecord("type \(record.type) is written by the audit log itself")
         }
         let hmacFields = Set(options.hmacFields)
@@ -109,6 +109,7 @@ extension AuditLog {
                 result = await writeCheckpoint(sync: true)
             }
             if case .success = result, unsynced { result = await syncLive() }
+            if case .success = result { await savePosition(wait: true) }
             let fd = live.fd
             _ = await Self.run(on: io) { POSIX.close(fd) }
             phase = .closed
@@ -269,6 +270,7 @@ extension AuditLog {
         if let error = await commit([([record], nil)], forceSync: sync) { return .failure(error) }
         recordsSinceCheckpoint = 0
         lastCheckpointAt = clock()
+        if !unsynced { await savePosition() }
         return .success(())
     }
 

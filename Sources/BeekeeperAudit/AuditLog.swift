@@ -98,6 +98,21 @@ public actor AuditLog {
         let recovered = try await Self.run(on: io) { () throws(AuditError) in
             try AuditLogRecovery.recover(directory: directory, logger: logger)
         }.get()
+        // Fewer records than the remembered position names: a segment was deleted or replaced.
+        var gap: (found: UInt64, remembered: AuditPosition, file: String)? = nil
+        if let positionFile = options.positionFile {
+            do throws(AuditError) {
+                if let remembered = try AuditPosition.load(from: positionFile), remembered.lastSeq > recovered.lastSeq {
+                    guard options.acceptGap else {
+                        throw .gap(missingFrom: recovered.lastSeq + 1, missingTo: remembered.lastSeq, positionFile: positionFile)
+                    }
+                    gap = (recovered.lastSeq, remembered, positionFile)
+                }
+            } catch {
+                POSIX.close(recovered.live.fd)
+                throw error
+            }
+        }
         self.lock = lock
         self.live = recovered.live
         self.seq = recovered.lastSeq
@@ -110,6 +125,7 @@ public actor AuditLog {
         // A log that ended without its checkpoint (a crash) gets one soon.
         if recovered.lastSeq > 0, recovered.lastType != AuditChain.checkpointType { recordsSinceCheckpoint = 1 }
 
+        if let gap { try await recordGap(found: gap.found, remembered: gap.remembered, positionFile: gap.file) }
         try await reportCuts(recovered.tornFiles)
         for path in recovered.sealedPlain { scheduleCompression(of: path) }
         logger.info(

@@ -50,6 +50,12 @@ public struct AuditLogOptions: Sendable {
     /// Called with the path of each sealed segment's `.jsonl.gz` once it is complete and durable,
     /// so that a shipper can send it at once instead of at its next scan.
     public var compressionObserver: (@Sendable (_ compressedPath: String) -> Void)?
+    /// Where the last durable seq and chain are remembered (`state/audit-position.json`, see
+    /// `AuditPosition`); nil keeps none and checks nothing at start.
+    public var positionFile: String?
+    /// Start even when the log holds fewer records than `positionFile` remembers, beginning
+    /// with an `audit.gap` record that names the missing range (`serve --accept-audit-gap`).
+    public var acceptGap = false
 
     public init(
         fsync: FsyncMode = .batch,

@@ -124,6 +124,13 @@ private struct ChainVerifier {
             if parsed.type == AuditChain.checkpointType {
                 if let problem = checkCheckpoint(parsed, file: file, line: line.number) { return problem }
             }
+            if parsed.type == AuditChain.gapType {
+                // Chained like any record, yet it admits records are gone: never "OK".
+                let from = parsed.value["missing_from"].map { $0.serialized() } ?? "?"
+                let to = parsed.value["missing_to"].map { $0.serialized() } ?? "?"
+                let reason = parsed.value["reason"]?.stringValue.map { ": \($0)" } ?? ""
+                return fault(.auditGap, "audit gap: records seq \(from)-\(to) are missing (a start accepted the gap)\(reason)")
+            }
             if report.firstSeq == nil { report.firstSeq = parsed.seq }
             report.lastSeq = parsed.seq
             report.recordsChecked += 1

@@ -1,6 +1,14 @@
 import BeekeeperCore
+import Dispatch
 import Foundation
 package import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
@@ -32,6 +40,17 @@ package actor IdempotencyStore {
     private let journalPath: String
     private var journal: FileHandle?
     private let logger: Logger
+
+    // Group commit of the journal: a finished outcome is as durable as the audit record behind
+    // it before the source answers, without one fdatasync per task. Lines are written at once;
+    // the first finisher starts an fdatasync, and every finisher that wrote while it ran waits
+    // for the next one, which covers them all.
+    private let syncQueue = DispatchQueue(label: "beekeeper.idempotency.sync")
+    private var linesWritten: UInt64 = 0
+    private var syncing = false
+    private var syncWaiters: [(upTo: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
+    /// How many fdatasync calls the journal has had (tests check the group commit with it).
+    package private(set) var journalSyncs = 0
 
     package init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger) {
         self.journalPath = journalPath
@@ -81,8 +100,9 @@ package actor IdempotencyStore {
         }
     }
 
-    /// Stores a final outcome to replay. Written before the source answers.
-    package func finish(_ id: String, outcome: TaskOutcome.Kind) {
+    /// Stores a final outcome to replay. Returns once the journal line is durable (written and
+    /// fdatasync'ed, in a group with concurrent finishes), so the source answers only then.
+    package func finish(_ id: String, outcome: TaskOutcome.Kind) async {
         guard let stored = outcome.journalJSON else { return release(id) }
         let now = Date().timeIntervalSince1970
         var sha256: String? = nil
@@ -91,11 +111,47 @@ package actor IdempotencyStore {
         expiryOrder.append((id, now))
         var line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
         if let sha256 { line = line.setting("payload_sha256", to: .string(sha256)) }
+        guard let journal else { return }
         do {
-            try journal?.write(contentsOf: Data((line.serialized() + "\n").utf8))
+            try journal.write(contentsOf: Data((line.serialized() + "\n").utf8))
         } catch {
             logger.warning("idempotency journal write failed; replay after restart may re-run this task", metadata: ["task_id": "\(id)", "error": "\(error)"])
+            return
         }
+        linesWritten += 1
+        let upTo = linesWritten
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            syncWaiters.append((upTo, waiter))
+            if !syncing { startSync(journal.fileDescriptor) }
+        }
+    }
+
+    /// One fdatasync covering every line written so far, off the cooperative pool; when it is
+    /// done, those lines' finishers go on and the next group (written meanwhile) starts its own.
+    private func startSync(_ fd: Int32) {
+        syncing = true
+        let upTo = linesWritten
+        let queue = syncQueue
+        Task {
+            let failed: Int32? = await withCheckedContinuation { continuation in
+                queue.async { continuation.resume(returning: fdatasync(fd) == 0 ? nil : errno) }
+            }
+            self.syncDone(upTo: upTo, fd: fd, errno: failed)
+        }
+    }
+
+    private func syncDone(upTo: UInt64, fd: Int32, errno failed: Int32?) {
+        journalSyncs += 1
+        if let failed {
+            logger.warning(
+                "idempotency journal fdatasync failed; replay after a power loss may re-run these tasks",
+                metadata: ["errno": "\(failed)"])
+        }
+        let done = syncWaiters.filter { $0.upTo <= upTo }
+        syncWaiters.removeAll { $0.upTo <= upTo }
+        syncing = false
+        if !syncWaiters.isEmpty { startSync(fd) }
+        for entry in done { entry.waiter.resume() }
     }
 
     /// Forgets a claim whose task was not run (queue full, audit unavailable): the client may retry the same id.

@@ -43,14 +43,21 @@ public struct Sidecar: Sendable {
     let reloader: ConfigReloader
 
     /// Assembles and runs the sidecar until a shutdown signal, then drains (SPEC section 2).
-    public static func run(configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil) async throws {
-        try await assemble(configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings).run()
+    /// `acceptAuditGap`: start even when the audit log holds fewer records than
+    /// `state/audit-position.json` remembers, beginning with an `audit.gap` record.
+    public static func run(
+        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil, acceptAuditGap: Bool = false
+    ) async throws {
+        try await assemble(
+            configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap
+        ).run()
     }
 
     /// Opens the data directory and the audit log and builds every part; starts nothing.
     /// `logSettings`: what the process's log handler reads, for a reload to change (nil in tests).
     package static func assemble(
-        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil
+        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil,
+        acceptAuditGap: Bool = false
     ) async throws -> Sidecar {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
@@ -79,12 +86,19 @@ public struct Sidecar: Sendable {
         let metrics = SidecarMetrics(configuration: configuration.metrics)
         let statsPath = stateDirectory + "/guardian-stats.json"
         let guardianStats = GuardianStats(snapshot: try GuardianStatsStore.load(from: statsPath) ?? .init())
-        let audit = try await AuditLog(
-            directory: configuration.auditDirectory,
-            options: AuditLogOptions(
-                configuration.audit, gzipLevel: configuration.shipper.gzipLevel, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
-                commitObserver: { guardianStats.countCommitted($0) }, compressionObserver: { _ in shipperNudge.nudge() }),
-            signingKey: signingKey, hmacKey: hmacKey, logger: logger)
+        var auditOptions = AuditLogOptions(
+            configuration.audit, gzipLevel: configuration.shipper.gzipLevel, fsyncObserver: { metrics.auditFsyncDuration.labels().observe($0.seconds) },
+            commitObserver: { guardianStats.countCommitted($0) }, compressionObserver: { _ in shipperNudge.nudge() })
+        auditOptions.positionFile = stateDirectory + "/audit-position.json"
+        auditOptions.acceptGap = acceptAuditGap
+        let audit: AuditLog
+        do {
+            audit = try await AuditLog(directory: configuration.auditDirectory, options: auditOptions, signingKey: signingKey, hmacKey: hmacKey, logger: logger)
+        } catch {
+            guard case .gap = error else { throw error }
+            throw SidecarStartupError(
+                description: error.description + ", or start with --accept-audit-gap to begin a new chain with an audit.gap record naming the gap")
+        }
         try guardianStats.catchUp(auditDirectory: configuration.auditDirectory, logSeq: await audit.lastSeq, logger: logger)
 
         var knownFuncnames = Set<String>()

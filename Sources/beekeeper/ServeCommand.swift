@@ -10,6 +10,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Flag(
+        help: "Start even when the audit log holds fewer records than state/audit-position.json remembers; the new chain begins with an audit.gap record naming the missing seq range, which audit verify reports.")
+    var acceptAuditGap = false
+
     func run() async throws {
         // Until the reload service traps it, SIGHUP's default action would kill a starting sidecar.
         signal(SIGHUP, SIG_IGN)
@@ -20,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, settings: logSettings) }
         let logger = Logger(label: "beekeeper")
         do {
-            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings)
+            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap)
         } catch let error as SidecarStartupError {
             throw OperationFailed(description: error.description)
         } catch let error as ListenUnavailable {

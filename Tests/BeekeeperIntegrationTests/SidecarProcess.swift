@@ -91,7 +91,7 @@ final class SidecarProcess: @unchecked Sendable {
     /// configuration (the previous process must be gone): the way to test what survives a crash.
     init(
         config: ((_ keyHex: String, _ dataDir: String) -> String)? = nil, environment: [String: String] = [:],
-        restarting previous: SidecarProcess? = nil
+        restarting previous: SidecarProcess? = nil, arguments: [String] = []
     ) async throws {
         let configPath: String
         if let previous {
@@ -114,7 +114,7 @@ final class SidecarProcess: @unchecked Sendable {
         }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: SidecarProcess.binary)
-        process.arguments = ["serve", "--config", configPath]
+        process.arguments = ["serve", "--config", configPath] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
         env["BEEKEEPER_LOG_LEVEL"] = "debug"

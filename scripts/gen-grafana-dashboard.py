@@ -80,10 +80,10 @@ panel("stat", "Sidecars up", "Scrape targets answering (up == 1) out of those se
       thresholds=[{"color": RED, "value": None}, {"color": GREEN, "value": 1}])
 panel("stat", "Bees with a live worker", "beekeeper_bee_up summed; /readyz is 503 when any bee is down.",
       [(f'sum(beekeeper_bee_up{{{BEE}}})', "up")], w=4, h=4, instant=True)
-panel("stat", "Tasks / s", "Executed and refused tasks per second, all outcomes.",
-      [(f'sum(rate(beekeeper_tasks_total{{{FN}}}[$__rate_interval]))', "tasks/s")], unit="reqps", w=4, h=4, instant=True)
-panel("stat", "Error ratio (5m)", "(failed + timed_out) / executed over 5 minutes: the recording rule beekeeper:task_errors:ratio_rate5m.",
-      [(f'sum(rate(beekeeper_tasks_total{{{FN}, outcome=~"failed|timed_out"}}[5m])) / sum(rate(beekeeper_tasks_total{{{FN}, outcome=~"succeeded|failed|timed_out"}}[5m]))', "errors")],
+panel("stat", "Tasks / s (5m)", "Executed and refused tasks per second, all outcomes, over 5 minutes: the recording rule beekeeper:tasks:rate5m.",
+      [(f'sum(beekeeper:tasks:rate5m{{{FN}}})', "tasks/s")], unit="reqps", w=4, h=4, instant=True)
+panel("stat", "Error ratio (5m)", "(failed + timed_out) / executed over 5 minutes, from the recording rule beekeeper:tasks:rate5m (beekeeper:task_errors:ratio_rate5m per funcname).",
+      [(f'sum(beekeeper:tasks:rate5m{{{FN}, outcome=~"failed|timed_out"}}) / sum(beekeeper:tasks:rate5m{{{FN}, outcome=~"succeeded|failed|timed_out"}})', "errors")],
       unit="percentunit", w=4, h=4, instant=True,
       thresholds=[{"color": GREEN, "value": None}, {"color": ORANGE, "value": 0.01}, {"color": RED, "value": 0.05}])
 panel("stat", "Shipper backlog", "Sealed audit segments not yet acknowledged by the collector.",
@@ -94,17 +94,19 @@ panel("stat", "Oldest last backup", "Age of the oldest database's last verified 
       thresholds=[{"color": GREEN, "value": None}, {"color": ORANGE, "value": 86400}, {"color": RED, "value": 93600}])
 
 row("Tasks")
-panel("timeseries", "Tasks by outcome", "beekeeper_tasks_total rate: succeeded, failed, timed_out (ran); blocked (Guardian), rejected (queue full, audit down).",
-      [(f'sum by (outcome) (rate(beekeeper_tasks_total{{{FN}}}[$__rate_interval]))', "{{outcome}}")], unit="reqps")
+panel("timeseries", "Tasks by outcome", "beekeeper:tasks:rate5m (the recording rule): succeeded, failed, timed_out (ran); blocked (Guardian), rejected (queue full, audit down).",
+      [(f'sum by (outcome) (beekeeper:tasks:rate5m{{{FN}}})', "{{outcome}}")], unit="reqps")
 panel("timeseries", "Latency quantiles (rolling window)", "The sidecar's own window (metrics.window) per bee and funcname: exact to 1%, not aggregatable across sidecars.",
       [(f'max by (bee, funcname, quantile) (beekeeper_task_latency_seconds{{{FN}}})', "{{bee}}/{{funcname}} p{{quantile}}")], unit="s")
-panel("timeseries", "Latency from the histogram", "p50 and p99 from beekeeper_task_duration_seconds buckets: aggregatable across sidecars.",
-      [(f'histogram_quantile(0.5, sum by (le, bee, funcname) (rate(beekeeper_task_duration_seconds_bucket{{{FN}}}[$__rate_interval])))', "{{bee}}/{{funcname}} p50"),
-       (f'histogram_quantile(0.99, sum by (le, bee, funcname) (rate(beekeeper_task_duration_seconds_bucket{{{FN}}}[$__rate_interval])))', "{{bee}}/{{funcname}} p99")], unit="s")
+panel("timeseries", "Latency from the histogram (5m)", "p50 and p99 over 5 minutes from beekeeper_task_duration_seconds buckets (recording rules beekeeper:task_duration_seconds:p50_5m and p99_5m), the slowest selected sidecar.",
+      [(f'max by (bee, funcname) (beekeeper:task_duration_seconds:p50_5m{{{FN}}})', "{{bee}}/{{funcname}} p50"),
+       (f'max by (bee, funcname) (beekeeper:task_duration_seconds:p99_5m{{{FN}}})', "{{bee}}/{{funcname}} p99")], unit="s")
 panel("timeseries", "Throughput (rolling window)", "beekeeper_task_throughput_per_second: executed tasks per second over the window.",
       [(f'sum by (bee, funcname) (beekeeper_task_throughput_per_second{{{FN}}})', "{{bee}}/{{funcname}}")], unit="reqps")
 panel("timeseries", "Error ratio (rolling window)", "beekeeper_task_error_ratio: (failed + timed_out) / executed over the window.",
       [(f'max by (bee, funcname) (beekeeper_task_error_ratio{{{FN}}})', "{{bee}}/{{funcname}}")], unit="percentunit")
+panel("timeseries", "Error ratio (5m)", "beekeeper:task_errors:ratio_rate5m (the recording rule the error-ratio alert reads): (failed + timed_out) / executed over 5 minutes, the worst selected sidecar.",
+      [(f'max by (bee, funcname) (beekeeper:task_errors:ratio_rate5m{{{FN}}})', "{{bee}}/{{funcname}}")], unit="percentunit")
 panel("timeseries", "In flight", "Tasks executing or queued, per bee.",
       [(f'sum by (bee) (beekeeper_tasks_in_flight{{{BEE}}})', "{{bee}}")])
 panel("timeseries", "Bee workers up", "1 while the bee has a live worker.",
@@ -115,8 +117,8 @@ panel("timeseries", "Bee restarts", "Worker restarts (crash, exit, misbehaviour)
 row("Guardian")
 panel("timeseries", "Decisions", "Approved and blocked tasks per second (also /v1/guardian/check).",
       [(f'sum by (decision) (rate(beekeeper_guardian_decisions_total{{{SEL}}}[$__rate_interval]))', "{{decision}}")], unit="reqps")
-panel("timeseries", "Blocks by reason", "pattern:<id>, rule:<field>:<check>, payload_too_large, arg_too_large, too_deep, unknown_funcname.",
-      [(f'sum by (reason) (rate(beekeeper_guardian_decisions_total{{{SEL}, decision="blocked"}}[$__rate_interval]))', "{{reason}}")], unit="reqps")
+panel("timeseries", "Blocks by reason (5m)", "beekeeper:guardian_blocks:rate5m (the recording rule): pattern:<id>, rule:<field>:<check>, payload_too_large, arg_too_large, too_deep, unknown_funcname.",
+      [(f'sum by (reason) (beekeeper:guardian_blocks:rate5m{{{SEL}}})', "{{reason}}")], unit="reqps")
 panel("bargauge", "Decisions since the data directory was created", "Persisted counts: they survive restarts and crashes exactly (equal to the audit log's records).",
       [(f'sum by (decision, reason) (beekeeper_guardian_decisions_total{{{SEL}}})', "{{decision}} {{reason}}")], instant=True,
       extra={"options": {"orientation": "horizontal", "displayMode": "basic",
@@ -127,7 +129,7 @@ panel("timeseries", "Records by type", "Audit records made durable per second.",
       [(f'sum by (type) (rate(beekeeper_audit_records_total{{{SEL}}}[$__rate_interval]))', "{{type}}")], unit="ops")
 panel("timeseries", "fsync latency", "fdatasync of the live segment; every acknowledged task waits for one (shared by a group commit).",
       [(f'histogram_quantile(0.5, sum by (le) (rate(beekeeper_audit_fsync_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p50"),
-       (f'histogram_quantile(0.99, sum by (le) (rate(beekeeper_audit_fsync_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p99")], unit="s")
+       (f'max(beekeeper:audit_fsync_seconds:p99_5m{{{SEL}}})', "p99 (5m, slowest sidecar)")], unit="s")
 panel("timeseries", "Last seq and write errors", "The chain's position, and failed writes (with fail_closed, work is refused while they last).",
       [(f'max by (instance) (beekeeper_audit_last_seq{{{SEL}}})', "{{instance}} last seq"),
        (f'sum by (instance) (increase(beekeeper_audit_write_errors_total{{{SEL}}}[$__rate_interval]))', "{{instance}} write errors")])

@@ -22,10 +22,37 @@ final class ConfigDecoder {
     let file: String?
     var source: Source
     private(set) var origins: [String: Origin] = [:]
+    /// Every error found so far, in the order found. A key whose value is wrong is recorded here
+    /// and left at its previous value, and reading goes on with the next key, so that one pass
+    /// reports every problem (`config check`); `load` throws the first.
+    private(set) var errors: [ConfigError] = []
+    /// The keys whose value could not be read (with the error recorded), so that checks across
+    /// keys can skip what they would only misjudge.
+    private(set) var failedPaths: Set<String> = []
+    /// PATH to resolve each bee's `command[0]` in, checking it names an executable; nil: not checked
+    /// (`serve` leaves that to the spawn, `config check` asks for it).
+    var commandSearchPath: String?
 
     init(file: String?) {
         self.file = file
         self.source = .file(file)
+    }
+
+    /// Records `error` about `path` and carries on.
+    func record(_ error: ConfigError, at path: String) {
+        errors.append(error)
+        failedPaths.insert(path)
+    }
+
+    /// Whether `path`, or a mapping or list around it, could not be read.
+    func failed(_ path: String) -> Bool {
+        var path = Substring(path)
+        while !path.isEmpty {
+            if failedPaths.contains(String(path)) { return true }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            path = path[..<cut]
+        }
+        return false
     }
 
     // MARK: Errors
@@ -88,7 +115,9 @@ final class ConfigDecoder {
 
     // MARK: Structure
 
-    /// Decodes a mapping whose keys are `fields`; any other key is an error. Returns the keys seen.
+    /// Decodes a mapping whose keys are `fields`. An unknown key, or a key whose value cannot be
+    /// read, is recorded (`errors`) and skipped, the key keeping its previous value; the other
+    /// keys are still read. Returns the keys seen, the unreadable ones included (they are given).
     @discardableResult
     func decode<Root>(_ node: Node, _ path: String, fields: [ConfigField<Root>], into root: inout Root) throws(ConfigError) -> Set<String> {
         guard let pairs = try pairs(node, path) else { return [] }
@@ -96,14 +125,19 @@ final class ConfigDecoder {
         for (key, keyNode, value) in pairs {
             let childPath = Self.join(path, key)
             guard let field = fields.first(where: { $0.key.name == key }) else {
-                throw error(childPath, at: keyNode, Self.unknownKeyMessage(key, known: fields.map(\.key.name)))
+                record(error(childPath, at: keyNode, Self.unknownKeyMessage(key, known: fields.map(\.key.name))), at: childPath)
+                continue
             }
             // Sections only pass through; the values inside them record where they came from.
             if field.key.children.isEmpty {
                 noteSet(childPath, node: value)
             }
-            try field.decode(value, &root, childPath, self)
             seen.insert(key)
+            do throws(ConfigError) {
+                try field.decode(value, &root, childPath, self)
+            } catch let failure {
+                record(failure, at: childPath)
+            }
         }
         return seen
     }

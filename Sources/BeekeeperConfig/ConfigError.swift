@@ -33,3 +33,18 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         return parts.joined(separator: ": ")
     }
 }
+
+/// Every error one reading of the configuration found (`ConfigurationLoader.loadReportingAll`),
+/// in order; never empty. Described one error a line.
+public struct ConfigErrors: Error, CustomStringConvertible, Equatable, Sendable {
+    public var errors: [ConfigError]
+
+    public init(errors: [ConfigError]) {
+        precondition(!errors.isEmpty, "ConfigErrors holds at least one error")
+        self.errors = errors
+    }
+
+    public var description: String {
+        errors.map(\.description).joined(separator: "\n")
+    }
+}

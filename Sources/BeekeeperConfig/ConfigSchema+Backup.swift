@@ -55,7 +55,10 @@ extension ConfigSchema {
                 throw decoder.error(itemPath, at: item, "expected a mapping {name, url}, found \(ConfigDecoder.describe(item))")
             }
             var database = BackupConfig.Database(name: "", url: "")
+            let errorsBefore = decoder.errors.count
             let seen = try decoder.decode(item, itemPath, fields: Self.database, into: &database)
+            // Its errors are recorded; checks against the other entries would only misjudge it.
+            guard decoder.errors.count == errorsBefore else { continue }
             for required in ["name", "url"] where !seen.contains(required) {
                 throw decoder.error("\(itemPath).\(required)", at: item, "required key is missing")
             }

@@ -24,41 +24,64 @@ extension ConfigSchema {
         ]
     }
 
+    /// Each bee is checked on its own: a bee with an error is recorded (`decoder.errors`) and left
+    /// out, and the next bee is still read, so `config check` lists the problems of every bee.
     static func bees(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> [BeeConfig] {
         var bees: [BeeConfig] = []
         var servedBy: [String: String] = [:]
         for (index, item) in try decoder.items(node, path, what: "a list of bees").enumerated() {
             let beePath = "\(path)[\(index)]"
-            guard case .mapping(let mapping) = item else {
-                throw decoder.error(beePath, at: item, "expected a mapping (name, funcnames, command...), found \(ConfigDecoder.describe(item))")
-            }
-            var bee = BeeConfig(name: "", funcnames: [], command: [])
-            let seen = try decoder.decode(item, beePath, fields: Self.bee, into: &bee)
-            for required in ["name", "funcnames", "command"] where !seen.contains(required) {
-                throw decoder.error("\(beePath).\(required)", at: item, "required key is missing")
-            }
-            if let other = bees.first(where: { $0.name == bee.name }) {
-                throw decoder.error("\(beePath).name", at: value(of: "name", in: mapping), "bee name \(ConfigDecoder.quote(other.name)) is used twice")
-            }
-            let funcnameNodes = value(of: "funcnames", in: mapping).map { $0.array() } ?? []
-            for (position, funcname) in bee.funcnames.enumerated() {
-                if let owner = servedBy[funcname] {
-                    let at = position < funcnameNodes.count ? funcnameNodes[position] : item
-                    throw decoder.error("\(beePath).funcnames[\(position)]", at: at, "funcname \(ConfigDecoder.quote(funcname)) is already served by bee \(ConfigDecoder.quote(owner))")
+            do throws(ConfigError) {
+                if let bee = try self.bee(decoder, item, beePath, after: bees, servedBy: servedBy) {
+                    for funcname in bee.funcnames { servedBy[funcname] = bee.name }
+                    bees.append(bee)
                 }
-                servedBy[funcname] = bee.name
+            } catch let failure {
+                decoder.record(failure, at: beePath)
             }
-            if bee.retries.maxBackoff < bee.retries.initialBackoff {
-                let retriesNode = value(of: "retries", in: mapping)
-                let at = retriesNode?.mapping.flatMap { value(of: "max_backoff", in: $0) ?? value(of: "initial_backoff", in: $0) } ?? retriesNode ?? item
-                throw decoder.error(
-                    "\(beePath).retries.max_backoff", at: at,
-                    "max_backoff (\(DurationParser.format(bee.retries.maxBackoff))) is shorter than initial_backoff (\(DurationParser.format(bee.retries.initialBackoff)))"
-                )
-            }
-            bees.append(bee)
         }
         return bees
+    }
+
+    /// One entry of `bees`, checked against the bees before it; nil when its errors are recorded.
+    private static func bee(
+        _ decoder: ConfigDecoder, _ item: Node, _ beePath: String, after bees: [BeeConfig], servedBy: [String: String]
+    ) throws(ConfigError) -> BeeConfig? {
+        guard case .mapping(let mapping) = item else {
+            throw decoder.error(beePath, at: item, "expected a mapping (name, funcnames, command...), found \(ConfigDecoder.describe(item))")
+        }
+        var bee = BeeConfig(name: "", funcnames: [], command: [])
+        let errorsBefore = decoder.errors.count
+        let seen = try decoder.decode(item, beePath, fields: Self.bee, into: &bee)
+        for required in ["name", "funcnames", "command"] where !seen.contains(required) {
+            decoder.record(decoder.error("\(beePath).\(required)", at: item, "required key is missing"), at: "\(beePath).\(required)")
+        }
+        // A bee with a wrong key is not compared with the others: its defaults would only misjudge.
+        guard decoder.errors.count == errorsBefore else { return nil }
+        if let other = bees.first(where: { $0.name == bee.name }) {
+            throw decoder.error("\(beePath).name", at: value(of: "name", in: mapping), "bee name \(ConfigDecoder.quote(other.name)) is used twice")
+        }
+        let funcnameNodes = value(of: "funcnames", in: mapping).map { $0.array() } ?? []
+        for (position, funcname) in bee.funcnames.enumerated() {
+            if let owner = servedBy[funcname] {
+                let at = position < funcnameNodes.count ? funcnameNodes[position] : item
+                throw decoder.error("\(beePath).funcnames[\(position)]", at: at, "funcname \(ConfigDecoder.quote(funcname)) is already served by bee \(ConfigDecoder.quote(owner))")
+            }
+        }
+        if bee.retries.maxBackoff < bee.retries.initialBackoff {
+            let retriesNode = value(of: "retries", in: mapping)
+            let at = retriesNode?.mapping.flatMap { value(of: "max_backoff", in: $0) ?? value(of: "initial_backoff", in: $0) } ?? retriesNode ?? item
+            throw decoder.error(
+                "\(beePath).retries.max_backoff", at: at,
+                "max_backoff (\(DurationParser.format(bee.retries.maxBackoff))) is shorter than initial_backoff (\(DurationParser.format(bee.retries.initialBackoff)))"
+            )
+        }
+        if let searchPath = decoder.commandSearchPath, let problem = BeeExecutable.problem(bee.command[0], searchPath: searchPath) {
+            // Recorded, not thrown: the bee is otherwise sound and the bees after it are checked against it.
+            let path = "\(beePath).command"
+            decoder.record(decoder.error(path, at: value(of: "command", in: mapping), "bee \(ConfigDecoder.quote(bee.name)): \(problem)"), at: path)
+        }
+        return bee
     }
 
     static func funcnames(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> [String] {

@@ -41,7 +41,10 @@ extension ConfigSchema {
                 throw decoder.error(itemPath, at: item, "expected a mapping {id, regex}, found \(ConfigDecoder.describe(item))")
             }
             var pattern = GuardianConfig.Pattern(id: "", regex: "")
+            let errorsBefore = decoder.errors.count
             let seen = try decoder.decode(item, itemPath, fields: Self.pattern, into: &pattern)
+            // Its errors are recorded; checks against the other entries would only misjudge it.
+            guard decoder.errors.count == errorsBefore else { continue }
             for required in ["id", "regex"] where !seen.contains(required) {
                 throw decoder.error("\(itemPath).\(required)", at: item, "required key is missing")
             }

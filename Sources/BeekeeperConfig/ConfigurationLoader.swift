@@ -21,28 +21,67 @@ public enum ConfigurationLoader {
     /// `BEEKEEPER_BEES=[{name: a, funcnames: [f], command: [./a]}]`), a list or map replacing the
     /// file's. An unknown variable in a section's namespace (`BEEKEEPER_AUDIT_FSINC`) is an error
     /// naming it; other `BEEKEEPER_*` variables (a client's `BEEKEEPER_URL`) are not Beekeeper's.
+    ///
+    /// Throws the first error found; `loadReportingAll` throws them all.
     public static func load(path: String?, environment: [String: String]) throws(ConfigError) -> BeekeeperConfiguration {
+        do throws(ConfigErrors) {
+            return try loadReportingAll(path: path, environment: environment)
+        } catch let errors {
+            throw errors.errors[0]
+        }
+    }
+
+    /// As `load`, but reading on past each error it safely can (an unknown key, a key with a bad
+    /// value, a bad bee entry: each is skipped and the rest read) and throwing every error found,
+    /// in file order, then the environment's, then the checks across keys. A file that cannot be
+    /// read or is not YAML is one error. With `checkingBeeCommands`, each bee's `command[0]` must
+    /// also resolve to an executable, on the PATH `environment` holds.
+    public static func loadReportingAll(
+        path: String?, environment: [String: String], checkingBeeCommands: Bool = false
+    ) throws(ConfigErrors) -> BeekeeperConfiguration {
         var configuration = BeekeeperConfiguration()
         let decoder: ConfigDecoder
         if let file = path ?? environment[EnvironmentOverrides.configVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
-            let text = try readFile(file, namedBy: path == nil ? EnvironmentOverrides.configVariable : "")
             decoder = ConfigDecoder(file: file)
-            try decode(text, into: &configuration, decoder)
+            if checkingBeeCommands { decoder.commandSearchPath = environment["PATH"] ?? "" }
+            do throws(ConfigError) {
+                let text = try readFile(file, namedBy: path == nil ? EnvironmentOverrides.configVariable : "")
+                try decode(text, into: &configuration, decoder)
+            } catch let failure {
+                // The file as a whole: nothing more to read in it.
+                throw ConfigErrors(errors: decoder.errors + [failure])
+            }
         } else {
             decoder = ConfigDecoder(file: nil)
+            if checkingBeeCommands { decoder.commandSearchPath = environment["PATH"] ?? "" }
         }
-        try EnvironmentOverrides.apply(environment, to: &configuration, decoder)
-        try ConfigValidator.validate(configuration, decoder)
+        EnvironmentOverrides.apply(environment, to: &configuration, decoder)
+        ConfigValidator.validate(configuration, decoder)
+        guard decoder.errors.isEmpty else { throw ConfigErrors(errors: decoder.errors) }
         return configuration
     }
 
     /// The configuration that `yaml` describes, without environment overrides. `file` only names
-    /// the text in errors.
+    /// the text in errors. Throws the first error found.
     public static func parse(yaml: String, file: String?) throws(ConfigError) -> BeekeeperConfiguration {
+        do throws(ConfigErrors) {
+            return try parseReportingAll(yaml: yaml, file: file)
+        } catch let errors {
+            throw errors.errors[0]
+        }
+    }
+
+    /// As `parse`, throwing every error found (see `loadReportingAll`).
+    public static func parseReportingAll(yaml: String, file: String?) throws(ConfigErrors) -> BeekeeperConfiguration {
         var configuration = BeekeeperConfiguration()
         let decoder = ConfigDecoder(file: file)
-        try decode(yaml, into: &configuration, decoder)
-        try ConfigValidator.validate(configuration, decoder)
+        do throws(ConfigError) {
+            try decode(yaml, into: &configuration, decoder)
+        } catch let failure {
+            throw ConfigErrors(errors: decoder.errors + [failure])
+        }
+        ConfigValidator.validate(configuration, decoder)
+        guard decoder.errors.isEmpty else { throw ConfigErrors(errors: decoder.errors) }
         return configuration
     }
 

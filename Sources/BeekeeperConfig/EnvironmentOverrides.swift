@@ -54,7 +54,7 @@ enum EnvironmentOverrides {
         return result.sorted { $0.path.count < $1.path.count }
     }
 
-    static func apply(_ environment: [String: String], to configuration: inout BeekeeperConfiguration, _ decoder: ConfigDecoder) throws(ConfigError) {
+    static func apply(_ environment: [String: String], to configuration: inout BeekeeperConfiguration, _ decoder: ConfigDecoder) {
         let overrides = Self.overrides
         let known = Set(overrides.map(\.variable))
         let sections = ConfigSchema.root.map { prefix + $0.key.name.uppercased() }
@@ -65,7 +65,7 @@ enum EnvironmentOverrides {
                 ConfigDecoder.editDistance(variable, $0) < ConfigDecoder.editDistance(variable, $1)
             }
             let hint = guess.map { ConfigDecoder.editDistance(variable, $0) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
-            throw ConfigError(file: nil, line: nil, key: variable, message: "unknown configuration variable\(hint)")
+            decoder.record(ConfigError(file: nil, line: nil, key: variable, message: "unknown configuration variable\(hint)"), at: variable)
         }
         let saved = decoder.source
         defer { decoder.source = saved }
@@ -73,12 +73,16 @@ enum EnvironmentOverrides {
             guard let text = environment[override.variable] else { continue }
             let dotted = override.path.joined(separator: ".")
             decoder.source = .environment(variable: override.variable, path: dotted)
-            var node = try value(text, spelling: override.spelling, variable: override.variable)
-            // Wrap the value in the mappings above it and read it like a one-key file.
-            for key in override.path.reversed() {
-                node = Node([(Node(key), node)])
+            do throws(ConfigError) {
+                var node = try value(text, spelling: override.spelling, variable: override.variable)
+                // Wrap the value in the mappings above it and read it like a one-key file.
+                for key in override.path.reversed() {
+                    node = Node([(Node(key), node)])
+                }
+                try decoder.decode(node, "", fields: ConfigSchema.root, into: &configuration)
+            } catch let failure {
+                decoder.record(failure, at: dotted)
             }
-            try decoder.decode(node, "", fields: ConfigSchema.root, into: &configuration)
         }
     }
 

@@ -34,6 +34,13 @@ enum Main {
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("beekeeper: \(error)\n".utf8))
             exit(2)
+        } catch let errors as ConfigErrors {
+            // `FILE:LINE: key: message`, one a line, as compilers print them (editors jump to each).
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            if errors.errors.count > 1 {
+                FileHandle.standardError.write(Data("beekeeper: \(errors.errors.count) configuration errors\n".utf8))
+            }
+            exit(2)
         } catch let error as OperationFailed {
             FileHandle.standardError.write(Data("beekeeper: \(error)\n".utf8))
             exit(1)

@@ -10,7 +10,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate the configuration and print it resolved, secrets redacted.")
+            abstract: "Validate the configuration (every error, one a line; each bee's command must be executable) and print it resolved, secrets redacted.")
 
         @OptionGroup var options: ConfigOption
 
@@ -18,7 +18,10 @@ struct ConfigCommand: ParsableCommand {
         var online = false
 
         func run() async throws {
-            let configuration = try options.load()
+            // Every error the file and the environment hold, one a line; then, on a configuration
+            // that reads, what only building the parts can tell (one error each).
+            let configuration = try ConfigurationLoader.loadReportingAll(
+                path: options.config, environment: ProcessInfo.processInfo.environment, checkingBeeCommands: true)
             try options.checkShipper(configuration)
             try options.checkGuardian(configuration)
             // The keys executor mode signs with: a missing or malformed file is a configuration

@@ -128,6 +128,25 @@ struct OperationsFilesTests {
         #expect(expressions["BeekeeperColoniesReportsLost"]?["expr"]?.stringValue?.contains(#"increase(beekeeper_colonies_reports_total{result="lost"}["#) == true)
     }
 
+    @Test("the dashboard reads every recording rule, and recomputes none of them from the raw series")
+    func dashboardUsesRecordingRules() throws {
+        let queries = try Self.queries()
+        let records = try Self.ruleNames("record")
+        let used = Set(queries.flatMap { query in records.filter { query.expr.contains($0 + "{") || query.expr.contains($0 + ")") } })
+        #expect(used == records, "recording rules no panel reads: \(records.subtracting(used).sorted())")
+        // What a rule already computes, a panel does not compute again from the raw family (the
+        // fsync p50 has no rule, so it still reads the buckets).
+        let recomputed = [
+            "rate(beekeeper_tasks_total", "rate(beekeeper_task_duration_seconds_bucket",
+            #"decision="blocked"}[$__rate_interval]"#, "histogram_quantile(0.99, sum by (le) (rate(beekeeper_audit_fsync_duration_seconds_bucket",
+        ]
+        for query in queries {
+            for raw in recomputed where query.expr.replacingOccurrences(of: "[1m]", with: "[$__rate_interval]").contains(raw) {
+                Issue.record("\(query.panel)/\(query.ref) recomputes a recording rule from \(raw): \(query.expr)")
+            }
+        }
+    }
+
     struct Query {
         var panel: String
         var ref: String

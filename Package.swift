@@ -127,7 +127,7 @@ let package = Package(
             name: "beekeeper",
             dependencies: [
                 "BeekeeperServer", "BeekeeperGuardian", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
-                "BeekeeperShipper", "BeekeeperColonies", "Sodium", "Curl",
+                "BeekeeperShipper", "BeekeeperColonies", "BeekeeperColoniesSource", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -139,7 +139,7 @@ let package = Package(
             name: "beekeeper-bench",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
-                "Sodium", "Zlib",
+                "Sodium", "Zlib", "Curl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BeekeeperBench",

@@ -87,7 +87,21 @@ struct ColoniesBenchmark {
             row.print(); fflush(nil)
             rows.append(row)
         }
-        for line in [colonies.cpu, http?.cpu].compactMap({ $0 }) { say(line) }
+        var baseline: Outcome? = nil
+        if let path = getenv("BEEKEEPER_BENCH_BASELINE_SIDECAR").map({ String(cString: $0) }), let http {
+            baseline = baselinePhaseB(binary: path, python: python, directory: directory, key: keyPair, server: server)
+            if let baseline {
+                rows.append(baseline.row)
+                baseline.row.print()
+                let ratio = http.rate / baseline.rate
+                let row = ResultRow(
+                    Self.name, "ratio HTTP this build / baseline (same run)", ops: count, median: ratio, min: ratio, max: ratio, unit: "×",
+                    extra: "tasks/s of this build over the baseline binary's")
+                row.print(); fflush(nil)
+                rows.append(row)
+            }
+        }
+        for line in [colonies.cpu, http?.cpu, baseline?.cpu].compactMap({ $0 }) { say(line) }
 
         let metrics = LocalHTTP.get(port: port, path: "/metrics")?.body ?? ""
         let lost = LocalHTTP.sample(metrics, #"beekeeper_colonies_reports_total{result="lost"}"#) ?? 0
@@ -215,7 +229,9 @@ struct ColoniesBenchmark {
 
     // MARK: The sidecar
 
-    private func startSidecar(binary: String, python: String, directory: String, port: Int, colony: String, server: String, key: Ed25519.KeyPair) -> ChildProcess? {
+    /// - Parameter colony: nil starts the sidecar without a `colonies` section (a baseline binary
+    ///   from before executor mode), ready once `/readyz` answers 200.
+    private func startSidecar(binary: String, python: String, directory: String, port: Int, colony: String?, server: String, key: Ed25519.KeyPair) -> ChildProcess? {
         let bee = directory + "/echo_worker.py"
         Self.writeFile(ColoniesScripts.echoWorker, to: bee)
         let config = directory + "/beekeeper.yaml"
@@ -236,16 +252,7 @@ struct ColoniesBenchmark {
                 concurrency: \(Self.beeConcurrency)
                 timeout: 60s
                 max_queue: 1000
-            colonies:
-              server: \(server)
-              colony: \(colony)
-              executor_name: beekeeper-bench
-              executor_type: beekeeper-bench
-              executor_key_file: \(directory)/executor.key
-              colony_key_file: null
-              assign_timeout: 2s
-              concurrency: \(Self.beeConcurrency)
-              keepalive_interval: 2s
+            \(colony.map { Self.coloniesSection(colony: $0, server: server, directory: directory) } ?? "")
 
             """, to: config)
         guard let sidecar = ChildProcess(
@@ -257,7 +264,7 @@ struct ColoniesBenchmark {
         }
         for _ in 0..<600 {
             if let ready = LocalHTTP.get(port: port, path: "/readyz"), ready.status == 200,
-                (try? JSONValue.parse(ready.body))?["colonies"]?["up"] == true
+                colony == nil || (try? JSONValue.parse(ready.body))?["colonies"]?["up"] == true
             {
                 return sidecar
             }
@@ -267,6 +274,38 @@ struct ColoniesBenchmark {
         say("colonies: the sidecar did not get ready: \(LocalHTTP.get(port: port, path: "/readyz")?.body ?? "no answer")\n\(sidecar.log.suffix(4000))")
         sidecar.stop(signal: SIGKILL)
         return nil
+    }
+
+    private static func coloniesSection(colony: String, server: String, directory: String) -> String {
+        """
+        colonies:
+          server: \(server)
+          colony: \(colony)
+          executor_name: beekeeper-bench
+          executor_type: beekeeper-bench
+          executor_key_file: \(directory)/executor.key
+          colony_key_file: null
+          assign_timeout: 2s
+          concurrency: \(Self.beeConcurrency)
+          keepalive_interval: 2s
+        """
+    }
+
+    /// Phase B again, on `BEEKEEPER_BENCH_BASELINE_SIDECAR` (an older `beekeeper`, e.g. the release
+    /// before a change to the task path) with the same bee and the same load, so the task path is
+    /// compared within one run on one machine.
+    private func baselinePhaseB(binary: String, python: String, directory: String, key: Ed25519.KeyPair, server: ColoniesServer) -> Outcome? {
+        let baselineDirectory = directory + "/baseline"
+        mkdir(baselineDirectory, 0o755)
+        let port = LocalPort.free()
+        guard let sidecar = startSidecar(binary: binary, python: python, directory: baselineDirectory, port: port, colony: nil, server: server.url, key: key)
+        else { return nil }
+        defer { _ = sidecar.stop(signal: SIGTERM, timeout: 60) }
+        guard var outcome = phaseB(directory: baselineDirectory, port: port, key: key, server: server, sidecar: sidecar) else { return nil }
+        outcome.row = ResultRow(
+            Self.name, "B, baseline: POST /v1/tasks on \(binary)", ops: outcome.row.ops, median: outcome.rate, min: outcome.rate,
+            max: outcome.rate, unit: "tasks/s", extra: outcome.row.extra)
+        return outcome
     }
 
     // MARK: Helpers

@@ -1,3 +1,4 @@
+import BeekeeperColonies
 public import BeekeeperCore
 public import BeekeeperPipeline
 import Foundation
@@ -13,16 +14,11 @@ public enum ColoniesReport: Sendable, Equatable {
     public init?(_ outcome: TaskOutcome.Kind) {
         switch outcome {
         case .succeeded(let result, _, _):
-            // An array is the out list itself; null is no output; anything else is one output.
-            switch result {
-            case .array(let items): self = .close(out: items)
-            case .null: self = .close(out: [])
-            default: self = .close(out: [result])
-            }
+            self = .close(out: ColoniesOutput.out(for: result))
         case .failed(let error, _, _):
             self = .fail(errors: [error.isEmpty ? "the bee failed without an error message" : error])
         case .timedOut(_, let duration):
-            self = .fail(errors: ["timed out: the bee did not finish within \(Self.seconds(duration)) s"])
+            self = .fail(errors: ["timed out: the bee did not finish within \(String(format: "%.1f", duration.seconds)) s"])
         case .blocked(let reason):
             self = .fail(errors: ["blocked by Beekeeper Guardian: \(reason)"])
         case .rejected, .inProgress, .idReused, .unrecorded:
@@ -41,6 +37,14 @@ public enum ColoniesReport: Sendable, Equatable {
         }
     }
 
+    /// The state the report puts the process in, for ``ReportVerdict/classify(_:reported:)``.
+    var reportedState: ColoniesProcess.State {
+        switch self {
+        case .close: .successful
+        case .fail: .failed
+        }
+    }
+
     var json: JSONValue {
         switch self {
         case .close(let out): ["close": .array(out)]
@@ -56,10 +60,5 @@ public enum ColoniesReport: Sendable, Equatable {
         } else {
             return nil
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> String {
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        return String(format: "%.1f", milliseconds / 1000)
     }
 }

@@ -10,13 +10,9 @@ extension ColoniesSource {
     public static func make(
         configuration: ColoniesConfig, pipeline: TaskPipeline, stateDirectory: String, logger: Logger
     ) throws(ColoniesStartupError) -> ColoniesSource {
-        let identity: ColoniesIdentity
-        var colonyOwner: ColoniesIdentity? = nil
-        do {
-            identity = try ColoniesIdentity(keyFile: configuration.executorKeyFile)
-            if let path = configuration.colonyKeyFile { colonyOwner = try ColoniesIdentity(keyFile: path) }
-        } catch {
-            throw ColoniesStartupError(description: "colonies: \(error.description)")
+        let identity = try ColoniesIdentity(configuredKeyFile: configuration.executorKeyFile, key: "colonies.executor_key_file")
+        let colonyOwner = try configuration.colonyKeyFile.map { path throws(ColoniesStartupError) in
+            try ColoniesIdentity(configuredKeyFile: path, key: "colonies.colony_key_file")
         }
         let metrics = ColoniesMetrics(registry: pipeline.metrics.registry)
         let client: ColoniesClient

@@ -11,10 +11,7 @@ extension ColoniesSource {
     /// One assigned process: run it through the pipeline, then report its outcome.
     func handle(_ process: ColoniesProcess) async {
         metrics.assigned.labels().increment()
-        status.withLock {
-            $0.assigned += 1
-            $0.inFlight += 1
-        }
+        status.withLock { $0.inFlight += 1 }
         defer { status.withLock { $0.inFlight -= 1 } }
         let assignedAt = ContinuousClock.now
         if process.maxExecTime == 0 {
@@ -74,7 +71,6 @@ extension ColoniesSource {
     /// Makes the report owed (durably), then sends it until the server answers for good.
     func deliver(_ report: ColoniesReport, for processID: String) async {
         await owed.owe(processID, report)
-        status.withLock { $0.owedReports += 1 }
         await send(report, for: processID)
     }
 
@@ -86,7 +82,6 @@ extension ColoniesSource {
         var stopDeadline: ContinuousClock.Instant? = nil
         while true {
             let result: Result<Void, ColoniesError>
-            let reported: ColoniesProcess.State = report.kind == "closed" ? .successful : .failed
             do throws(ColoniesError) {
                 switch report {
                 case .close(let out): try await client.closeSuccessful(processID: processID, out: out)
@@ -97,7 +92,7 @@ extension ColoniesSource {
                 result = .failure(error)
             }
             noteCall(result, aboutUs: false)
-            switch ReportVerdict.classify(result, reported: reported) {
+            switch ReportVerdict.classify(result, reported: report.reportedState) {
             case .acknowledged:
                 await settle(processID, type: "colonies.reported", fields: [.init("report", .string(report.kind))], result: "acknowledged")
                 return
@@ -135,9 +130,5 @@ extension ColoniesSource {
         }
         await owed.settle(processID)
         metrics.reports.labels(result).increment()
-        status.withLock { state in
-            state.owedReports = max(0, state.owedReports - 1)
-            if result == "lost" { state.lost += 1 } else { state.acknowledged += 1 }
-        }
     }
 }

@@ -12,7 +12,6 @@ extension ColoniesSource {
     func startUp() async -> [(processID: String, report: ColoniesReport)] {
         if let colonyOwner { await register(colonyOwner) }
         let pending = await owed.pending
-        status.withLock { $0.owedReports = pending.count }
         await settleOrphans()
         if !pending.isEmpty { logger.notice("colonies: re-sending reports owed by the last run", metadata: ["count": "\(pending.count)"]) }
         return pending

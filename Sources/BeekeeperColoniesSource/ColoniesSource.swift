@@ -73,8 +73,7 @@ public final class ColoniesSource: Service, Sendable {
             logger.notice("colonies: stopped assigning, draining", metadata: ["in_flight": "\(status.withLock { $0.inFlight })"])
             polls.cancelAll()
         }
-        let owedReports = await owed.count
-        logger.notice("colonies: executor stopped", metadata: ["owed_reports": "\(owedReports)"])
+        logger.notice("colonies: executor stopped", metadata: ["owed_reports": "\(owed.count)"])
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -159,14 +158,7 @@ public final class ColoniesSource: Service, Sendable {
         default: up = false
         }
         metrics.up.labels().set(up ? 1 : 0)
-        status.withLock { state in
-            state.up = up
-            if up { state.lastSuccess = .now }
-            if let error {
-                state.lastError = error.description
-                state.lastErrorAt = .now
-            }
-        }
+        if let error { status.withLock { $0.lastError = error.description } }
     }
 
     /// The `colonies` object of `/readyz`.
@@ -175,9 +167,12 @@ public final class ColoniesSource: Service, Sendable {
         return [
             "server": .string(configuration.server), "colony": .string(configuration.colony),
             "executor": .string(configuration.executorName), "executor_id": .string(client.identity.id),
-            "up": .bool(snapshot.up), "stopping": .bool(isStopping),
-            "in_flight": .number(snapshot.inFlight), "owed_reports": .number(snapshot.owedReports),
-            "assigned": .number(snapshot.assigned), "acknowledged": .number(snapshot.acknowledged), "lost": .number(snapshot.lost),
+            "up": .bool(metrics.up.labels().value == 1), "stopping": .bool(isStopping),
+            "in_flight": .number(snapshot.inFlight), "owed_reports": .number(owed.count),
+            // The counters of /metrics, read back: one count, two views.
+            "assigned": .number(Int(metrics.assigned.labels().value)),
+            "acknowledged": .number(Int(metrics.reports.labels("acknowledged").value)),
+            "lost": .number(Int(metrics.reports.labels("lost").value)),
             "last_error": snapshot.lastError.map { .string($0) } ?? .null,
         ]
     }

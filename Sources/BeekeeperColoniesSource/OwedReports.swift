@@ -1,6 +1,7 @@
 import BeekeeperCore
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,11 @@ import Glibc
 /// mid-write) is skipped: an `owe` that did not reach the disk is found again as an orphan at
 /// start; a `done` that did not is sent once more and answered "already" by the server.
 actor OwedReports {
-    private var owed: [String: ColoniesReport] = [:]
+    private var owed: [String: ColoniesReport] = [:] {
+        didSet { owedCount.store(owed.count, ordering: .relaxed) }
+    }
+    /// `owed.count`, readable without awaiting the actor (`/readyz`).
+    private let owedCount = Atomic<Int>(0)
     private var order: [String] = []
     private let path: String
     private var fd: Int32 = -1
@@ -50,6 +55,7 @@ actor OwedReports {
             throw ColoniesStartupError(description: error.description)
         }
         self.owed = owed
+        owedCount.store(owed.count, ordering: .relaxed)  // no didSet in an initializer
         self.order = order
         fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         if fd < 0 { throw ColoniesStartupError(description: "\(path): cannot open: \(String(cString: strerror(errno)))") }
@@ -60,7 +66,7 @@ actor OwedReports {
     /// What the last run left owed, oldest first.
     var pending: [(processID: String, report: ColoniesReport)] { order.compactMap { id in owed[id].map { (id, $0) } } }
 
-    var count: Int { owed.count }
+    nonisolated var count: Int { owedCount.load(ordering: .relaxed) }
 
     func contains(_ processID: String) -> Bool { owed[processID] != nil }
 

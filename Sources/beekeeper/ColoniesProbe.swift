@@ -1,4 +1,5 @@
 import BeekeeperColonies
+import BeekeeperColoniesSource
 import BeekeeperConfig
 import Foundation
 
@@ -9,10 +10,10 @@ enum ColoniesProbe {
     static func check(_ colonies: ColoniesConfig) async throws {
         let client: ColoniesClient
         do {
-            let identity = try ColoniesIdentity(keyFile: colonies.executorKeyFile)
+            let identity = try ColoniesIdentity(configuredKeyFile: colonies.executorKeyFile, key: "colonies.executor_key_file")
             client = try ColoniesClient(server: colonies.server, colony: colonies.colony, identity: identity, callTimeout: .seconds(10))
         } catch {
-            throw ConfigError(file: nil, line: nil, key: "colonies", message: error.description)
+            throw ConfigError(file: nil, line: nil, key: "colonies", message: "\(error)")
         }
         do {
             try await client.keepalive()

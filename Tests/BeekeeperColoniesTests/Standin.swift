@@ -8,7 +8,6 @@ import Foundation
 final class Standin {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("BeekeeperIntegrationTests/Tools/colonies_standin.py").path
-    static var exists: Bool { FileManager.default.fileExists(atPath: script) }
 
     let url: String
     let colonyOwner = ColoniesIdentity.generate()

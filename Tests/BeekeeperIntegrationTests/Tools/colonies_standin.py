@@ -47,7 +47,6 @@ import calendar
 import collections
 import decimal
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -66,25 +65,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 # --------------------------------------------------------------------------------------------
 # pycolonies' crypto (secp256k1 constants, the id derivation)
 
-def _load_pycolonies_crypto():
-    """pycolonies ships its crypto as a top-level module named `crypto`, next to pycolonies.py.
-    Load that file by path so an unrelated `crypto` package cannot shadow it."""
-    try:
-        spec = importlib.util.find_spec("pycolonies")
-        if spec is not None and spec.origin:
-            path = os.path.join(os.path.dirname(spec.origin), "crypto.py")
-            if os.path.exists(path):
-                s = importlib.util.spec_from_file_location("pycolonies_crypto", path)
-                mod = importlib.util.module_from_spec(s)
-                s.loader.exec_module(mod)
-                return mod
-    except Exception:
-        pass
-    import crypto as mod  # noqa: E402  (pycolonies' module, if on the path)
-    return mod
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from colonies_rpc import pycrypto as pyc  # noqa: E402  (one loader of pycolonies' crypto, beside this file)
 
-
-pyc = _load_pycolonies_crypto()
 P = pyc.P
 N = pyc.N
 GX, GY = pyc.Gx, pyc.Gy

@@ -87,21 +87,37 @@ struct ColoniesBenchmark {
             row.print(); fflush(nil)
             rows.append(row)
         }
-        var baseline: Outcome? = nil
-        if let path = getenv("BEEKEEPER_BENCH_BASELINE_SIDECAR").map({ String(cString: $0) }), let http {
-            baseline = baselinePhaseB(binary: path, python: python, directory: directory, key: keyPair, server: server)
-            if let baseline {
-                rows.append(baseline.row)
-                baseline.row.print()
-                let ratio = http.rate / baseline.rate
+        // With a baseline binary: phase B on fresh sidecars without a `colonies` section, this build
+        // and the baseline alternating, three rounds each, so neither has a head start.
+        var baselineCPU: [String] = []
+        if let path = getenv("BEEKEEPER_BENCH_BASELINE_SIDECAR").map({ String(cString: $0) }), http != nil {
+            var rates: [String: [Double]] = [:]
+            for round in 1...3 {
+                for (label, binary) in [("this build", sidecarBinary), ("baseline", path)] {
+                    guard let outcome = freshPhaseB(label: "\(label), round \(round)", binary: binary, python: python, directory: directory, key: keyPair, server: server)
+                    else { continue }
+                    rates[label, default: []].append(outcome.rate)
+                    baselineCPU.append(outcome.cpu)
+                }
+            }
+            if let mine = rates["this build"], let theirs = rates["baseline"], mine.count == 3, theirs.count == 3 {
+                for (label, values) in [("this build", mine), ("baseline \(path)", theirs)] {
+                    let summary = Summary(values)
+                    let row = ResultRow(
+                        Self.name, "B, fresh sidecar without colonies: \(label)", ops: count, summary: summary, unit: "tasks/s",
+                        extra: "3 rounds, alternating with the other binary")
+                    row.print(); fflush(nil)
+                    rows.append(row)
+                }
+                let ratio = Summary(mine).median / Summary(theirs).median
                 let row = ResultRow(
-                    Self.name, "ratio HTTP this build / baseline (same run)", ops: count, median: ratio, min: ratio, max: ratio, unit: "×",
-                    extra: "tasks/s of this build over the baseline binary's")
+                    Self.name, "ratio HTTP this build / baseline (medians, same run)", ops: count, median: ratio, min: ratio, max: ratio,
+                    unit: "×", extra: "")
                 row.print(); fflush(nil)
                 rows.append(row)
             }
         }
-        for line in [colonies.cpu, http?.cpu, baseline?.cpu].compactMap({ $0 }) { say(line) }
+        for line in [colonies.cpu, http?.cpu].compactMap({ $0 }) + baselineCPU { say(line) }
 
         let metrics = LocalHTTP.get(port: port, path: "/metrics")?.body ?? ""
         let lost = LocalHTTP.sample(metrics, #"beekeeper_colonies_reports_total{result="lost"}"#) ?? 0
@@ -291,20 +307,17 @@ struct ColoniesBenchmark {
         """
     }
 
-    /// Phase B again, on `BEEKEEPER_BENCH_BASELINE_SIDECAR` (an older `beekeeper`, e.g. the release
-    /// before a change to the task path) with the same bee and the same load, so the task path is
-    /// compared within one run on one machine.
-    private func baselinePhaseB(binary: String, python: String, directory: String, key: Ed25519.KeyPair, server: ColoniesServer) -> Outcome? {
-        let baselineDirectory = directory + "/baseline"
-        mkdir(baselineDirectory, 0o755)
+    /// Phase B on a fresh sidecar of `binary` without a `colonies` section (so a baseline binary
+    /// from before executor mode starts too), with the same bee and the same load.
+    private func freshPhaseB(label: String, binary: String, python: String, directory: String, key: Ed25519.KeyPair, server: ColoniesServer) -> Outcome? {
+        let freshDirectory = directory + "/fresh-" + Hex.encode(Sodium.randomBytes(4))
+        mkdir(freshDirectory, 0o755)
         let port = LocalPort.free()
-        guard let sidecar = startSidecar(binary: binary, python: python, directory: baselineDirectory, port: port, colony: nil, server: server.url, key: key)
+        guard let sidecar = startSidecar(binary: binary, python: python, directory: freshDirectory, port: port, colony: nil, server: server.url, key: key)
         else { return nil }
         defer { _ = sidecar.stop(signal: SIGTERM, timeout: 60) }
-        guard var outcome = phaseB(directory: baselineDirectory, port: port, key: key, server: server, sidecar: sidecar) else { return nil }
-        outcome.row = ResultRow(
-            Self.name, "B, baseline: POST /v1/tasks on \(binary)", ops: outcome.row.ops, median: outcome.rate, min: outcome.rate,
-            max: outcome.rate, unit: "tasks/s", extra: outcome.row.extra)
+        guard var outcome = phaseB(directory: freshDirectory, port: port, key: key, server: server, sidecar: sidecar) else { return nil }
+        outcome.cpu = label + ": " + outcome.cpu
         return outcome
     }
 

@@ -123,21 +123,27 @@ enum ShipperHarness {
         #expect(result.output.hasPrefix("OK"), "audit verify \(directory): \(result.output)", sourceLocation: sourceLocation)
     }
 
-    /// A TCP port nothing listens on right now (bound and released; good enough for a test).
+    /// A TCP port nothing listens on now, and that nothing started later with port 0 can take:
+    /// it comes from below Linux's ephemeral range (32768-60999), which is where every listener on
+    /// port 0 (sidecars, stand-ins, collectors of the tests beside this one) gets its port. A port
+    /// picked from that range was once taken in CI by another test's server while this test waited
+    /// for its collector to come up there.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw HarnessError("bind: errno \(errno)") }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        guard named == 0 else { throw HarnessError("getsockname: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        throw HarnessError("no free port below the ephemeral range")
     }
 
     /// Polls `condition` every 100 ms; false after `timeout`.

@@ -1,33 +1,41 @@
 #!/usr/bin/env python3
 """Finance Bee: a worker-kind bee that validates Stripe-like revenue events.
 
-Beekeeper writes one JSON line per task on stdin:
-    {"id": "...", "funcname": "validate_revenue", "args": [event], "kwargs": {...}}
-and the bee answers with one line per task on stdout:
-    {"id": "...", "ok": true, "result": {...}}
-    {"id": "...", "ok": false, "error": "...", "transient": false}
+Written with the `beekeeper` Python package (clients/python): the decorated function serves the
+worker protocol of SPEC section 5 on stdin/stdout. A `PermanentError` fails the task at once;
+a `beekeeper.TransientError` would make Beekeeper retry it per the bee's `retries`.
 
 The Guardian has already checked the payload (see the rules in beekeeper.yaml), so this bee only
-does business validation. Anything written to stderr goes to Beekeeper's log.
+does business validation. Anything written to stderr (or printed) goes to Beekeeper's log.
 """
-import json
+import os
 import sys
+
+try:
+    import beekeeper
+except ImportError:  # run from a checkout without `pip install`: the package sits in the repository
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", "..", "..", "clients", "python", "src"))
+    import beekeeper
 
 REVENUE_EVENTS = {"invoice.paid", "charge.succeeded", "payment_intent.succeeded"}
 
+bee = beekeeper.Bee("finance")
 
+
+@bee.function("validate_revenue")
 def validate_revenue(event):
     if not isinstance(event, dict):
-        raise ValueError("event must be an object")
+        raise beekeeper.PermanentError("event must be an object")
     if event.get("type") not in REVENUE_EVENTS:
-        raise ValueError(f"not a revenue event: {event.get('type')!r}")
+        raise beekeeper.PermanentError(f"not a revenue event: {event.get('type')!r}")
     obj = event.get("data", {}).get("object", {})
     amount = obj.get("amount_paid", obj.get("amount"))
     if not isinstance(amount, int) or amount <= 0:
-        raise ValueError("amount must be a positive integer of minor units")
+        raise beekeeper.PermanentError("amount must be a positive integer of minor units")
     currency = obj.get("currency", "")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
-        raise ValueError("currency must be a 3-letter ISO code")
+        raise beekeeper.PermanentError("currency must be a 3-letter ISO code")
     metadata = obj.get("metadata", {})
     return {
         "valid": True,
@@ -39,21 +47,5 @@ def validate_revenue(event):
     }
 
 
-HANDLERS = {"validate_revenue": validate_revenue}
-
-
-def main():
-    for line in sys.stdin:
-        task = json.loads(line)
-        reply = {"id": task["id"]}
-        try:
-            handler = HANDLERS[task["funcname"]]
-            reply.update(ok=True, result=handler(*task.get("args", []), **task.get("kwargs", {})))
-        except (ValueError, KeyError, TypeError) as error:
-            reply.update(ok=False, error=str(error), transient=False)
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-
-
 if __name__ == "__main__":
-    main()
+    bee.run()

@@ -76,7 +76,9 @@ class APIError(BeekeeperError):
             code = str(error.get("code", "unknown"))
             message = str(error.get("message", ""))
         outcome = body.get("outcome")
-        if isinstance(outcome, str) and outcome in _OUTCOMES:
+        if "databases" in body and status == 502:
+            return BackupFailed(status, "backup_failed", "a backup failed", retry_after=retry_after, body=body, replayed=replayed)
+        if "task_id" in body and isinstance(outcome, str) and outcome in _OUTCOMES:
             return _OUTCOMES[outcome](status, code, message, retry_after=retry_after, body=body, replayed=replayed)
         cls = _BY_CODE.get(code) or _BY_STATUS.get(status, APIError)
         return cls(status, code, message, retry_after=retry_after, body=body, replayed=replayed)
@@ -209,6 +211,10 @@ class AuditUnavailable(Unavailable):
     """The audit log cannot record the request (the sidecar fails closed)."""
 
     code_name = "audit_unavailable"
+
+
+class BackupFailed(APIError):
+    """502 from `POST /v1/backups`: a database's backup failed; `body["databases"]` says which."""
 
 
 class BackupError(APIError):

@@ -31,7 +31,8 @@ struct TaskRequest: Sendable {
         switch body["id"] {
         case nil, .null?: id = nil
         case .string(let value)?:
-            guard (1...200).contains(value.utf8.count) else { throw Invalid(message: "id must be 1 to 200 bytes") }
+            // Characters (Unicode scalars), the unit of JSON Schema's maxLength in docs/openapi.yaml.
+            guard (1...200).contains(value.unicodeScalars.count) else { throw Invalid(message: "id must be 1 to 200 characters") }
             id = value
         default: throw Invalid(message: "id must be a string")
         }

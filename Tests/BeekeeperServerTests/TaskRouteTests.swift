@@ -57,6 +57,22 @@ struct TaskRouteTests {
         }
     }
 
+    @Test("a task id is 1 to 200 characters, counted as docs/openapi.yaml's maxLength counts them")
+    func idLength() async throws {
+        let fixture = try await RouteFixture.make()
+        try await fixture.test { client in
+            // 200 two-byte characters: 400 bytes, still one valid id (schemathesis found the byte limit).
+            let wide = String(repeating: "é", count: 200)
+            let accepted = try await RouteFixture.signedPost(client, "/v1/guardian/check", #"{"id":"\#(wide)","funcname":"echo"}"#)
+            #expect(accepted.status == .ok)
+            let tooLong = try await RouteFixture.signedPost(client, "/v1/guardian/check", #"{"id":"\#(wide)é","funcname":"echo"}"#)
+            #expect(tooLong.status.code == 400)
+            #expect(tooLong.json?["error"]?["message"] == "id must be 1 to 200 characters")
+            let empty = try await RouteFixture.signedPost(client, "/v1/guardian/check", #"{"id":"","funcname":"echo"}"#)
+            #expect(empty.status.code == 400)
+        }
+    }
+
     @Test("guardian check and reported events go through the same pipeline")
     func checkAndEvents() async throws {
         let fixture = try await RouteFixture.make()

@@ -38,3 +38,12 @@ python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet 
 
 # pycolonies (the ColonyOS Python SDK) checks Beekeeper's ColonyOS signatures with its own secp256k1.
 python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pycolonies==1.0.25
+
+# The Python client for bee authors (clients/python, installed editable so the tests and the sample
+# bees import this checkout's package), pytest for its tests, and the OpenAPI checks of
+# docs/openapi.yaml: openapi-spec-validator and schemathesis.
+python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "cryptography>=3.1"
+python3 -c "import beekeeper" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --no-deps -e "$(dirname "$0")/../clients/python"
+python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pytest
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7"
+python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"

@@ -41,9 +41,10 @@ python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --d
 
 # The Python client for bee authors (clients/python, installed editable so the tests and the sample
 # bees import this checkout's package), pytest for its tests, and the OpenAPI checks of
-# docs/openapi.yaml: openapi-spec-validator and schemathesis.
+# docs/openapi.yaml: openapi-spec-validator and schemathesis; mypy checks the package's type hints.
 python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "cryptography>=3.1"
 python3 -c "import beekeeper" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --no-deps -e "$(dirname "$0")/../clients/python"
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pytest
 python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7"
+python3 -c "import mypy" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check mypy
 python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"

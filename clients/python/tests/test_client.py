@@ -57,25 +57,27 @@ def test_an_id_reused_for_another_payload_is_refused(client: beekeeper.Client) -
 
 
 def test_a_task_still_running_answers_409(client: beekeeper.Client) -> None:
+    # Two submissions of one id while it runs: whichever arrives first runs, the other gets 409.
     task_id = new_id()
-    results: list[beekeeper.TaskResult] = []
-    runner = threading.Thread(target=lambda: results.append(client.submit("sleep", [1.0], id=task_id)))
-    runner.start()
-    try:
-        error = None
-        for _ in range(50):
-            try:
-                client.submit("sleep", [1.0], id=task_id)
-            except beekeeper.TaskRunning as running:
-                error = running
-                break
-            except beekeeper.APIError:
-                raise
-            threading.Event().wait(0.02)
-        assert error is not None and error.status == 409
-    finally:
-        runner.join()
-    assert results and results[0].result == 1.0
+    outcomes: list[object] = []
+
+    def submit() -> None:
+        try:
+            outcomes.append(client.submit("sleep", [1.5], id=task_id))
+        except beekeeper.APIError as error:
+            outcomes.append(error)
+
+    first = threading.Thread(target=submit)
+    first.start()
+    threading.Event().wait(0.3)
+    submit()
+    first.join()
+    results = [o for o in outcomes if isinstance(o, beekeeper.TaskResult)]
+    running = [o for o in outcomes if isinstance(o, beekeeper.TaskRunning)]
+    assert len(results) == 1 and len(running) == 1, outcomes
+    assert results[0].result == 1.5 and running[0].status == 409
+    # Once finished, the id answers with the stored outcome.
+    assert client.submit("sleep", [1.5], id=task_id).replayed is True
 
 
 def test_transient_errors_are_retried(sidecar: Sidecar, client: beekeeper.Client, tmp_path: Path) -> None:
@@ -95,29 +97,25 @@ def test_transient_errors_fail_after_the_retries(client: beekeeper.Client, tmp_p
     assert "attempt 4 failed" in caught.value.message
 
 
-def test_network_errors_count_as_transient(client: beekeeper.Client, tmp_path: Path) -> None:
-    counter = tmp_path / "unreachable"
+@pytest.mark.parametrize(
+    "funcname, attempts, message",
+    [
+        # A ConnectionError is transient by default: the first attempt and retries.max = 3 more.
+        ("unreachable", 4, "ConnectionRefusedError: the database is down"),
+        # PermanentError and unexpected exceptions (a bug) run once.
+        ("refuse", 1, "refused on attempt 1"),
+        ("buggy", 1, "KeyError: 'missing'"),
+    ],
+)
+def test_failures_are_retried_only_when_transient(
+    client: beekeeper.Client, tmp_path: Path, funcname: str, attempts: int, message: str
+) -> None:
+    counter = tmp_path / funcname
     with pytest.raises(beekeeper.TaskFailed) as caught:
-        client.submit("unreachable", [str(counter)])
-    assert counter.read_text() == "xxxx"
-    assert "ConnectionRefusedError: the database is down" in caught.value.message
-
-
-def test_permanent_errors_are_not_retried(client: beekeeper.Client, tmp_path: Path) -> None:
-    counter = tmp_path / "refuse"
-    with pytest.raises(beekeeper.TaskFailed) as caught:
-        client.submit("refuse", [str(counter)])
-    assert counter.read_text() == "x"
-    assert caught.value.message == "refused on attempt 1"
-    assert caught.value.task_id
-
-
-def test_unexpected_exceptions_are_permanent(client: beekeeper.Client, tmp_path: Path) -> None:
-    counter = tmp_path / "buggy"
-    with pytest.raises(beekeeper.TaskFailed) as caught:
-        client.submit("buggy", [str(counter)])
-    assert counter.read_text() == "x"
-    assert caught.value.message.startswith("KeyError")
+        client.submit(funcname, [str(counter)])
+    assert counter.read_text() == "x" * attempts
+    assert caught.value.message == message
+    assert caught.value.task_id and caught.value.outcome == "failed"
 
 
 def test_wrong_arguments_fail_the_task(client: beekeeper.Client) -> None:

@@ -58,7 +58,7 @@ class Sidecar:
         return "".join(path.read_text(errors="replace") for path in sorted(audit.glob("*.jsonl")))
 
 
-def sidecar_config(directory: Path, public_key_hex: str, extra_bees: str = "") -> str:
+def sidecar_config(directory: Path, public_key_hex: str, extra_bees: str = "", databases: str = "[]") -> str:
     token_file = directory / "bearer.token"
     token_file.write_text(BEARER_TOKEN + "\n")
     return f"""
@@ -89,19 +89,20 @@ bees:
 guardian:
   max_payload_bytes: 16KiB
 backup:
-  databases: []
+  databases: {databases}
 """
 
 
-def start_sidecar(directory: Path, extra_bees: str = "") -> Sidecar:
-    """A sidecar with the test bees; `extra_bees` is YAML appended to its `bees` list."""
+def start_sidecar(directory: Path, extra_bees: str = "", databases: str = "[]") -> Sidecar:
+    """A sidecar with the test bees; `extra_bees` is YAML appended to its `bees` list, `databases`
+    its `backup.databases` (none by default)."""
     binary = beekeeper_binary()
     key_dir = directory / "keys"
     subprocess.run([str(binary), "keys", "generate", "--out", str(key_dir), "--name", "ops"], check=True, capture_output=True)
     key_file = key_dir / "ops.key"
     key = beekeeper.SigningKey.load(key_file)
     config = directory / "beekeeper.yaml"
-    config.write_text(sidecar_config(directory, key.public_key_hex, extra_bees))
+    config.write_text(sidecar_config(directory, key.public_key_hex, extra_bees, databases))
     log_path = directory / "sidecar.log"
     environment = dict(os.environ)
     # The worker bee imports this package whether or not it was pip-installed.

@@ -78,7 +78,8 @@ extension AuditLog {
                             index += 1
                         }
                     }
-                    let failure = await commit(group)
+                    // Detached records alone need no fdatasync: the next waited group's covers them.
+                    let failure = await commit(group, detachedOnly: group.allSatisfy { $0.1 == nil })
                     if failure == nil, phase != .closed, live.size >= Int64(options.rotateBytes) {
                         _ = await rotateNow()
                     }
@@ -122,7 +123,9 @@ extension AuditLog {
     /// off, seq and chain stay where they were, and `health` turns failing.
     /// Returns nil on success, else the error.
     @discardableResult
-    func commit(_ group: [([AuditRecord], RecordsWaiter?)], forceSync: Bool = false) async -> AuditError? {
+    func commit(
+        _ group: [([AuditRecord], RecordsWaiter?)], forceSync: Bool = false, detachedOnly: Bool = false
+    ) async -> AuditError? {
         guard phase != .closed else {
             for (_, waiter) in group { waiter?.resume(returning: .failure(.closed)) }
             return .closed
@@ -148,7 +151,7 @@ extension AuditLog {
             }
             seqs.append(assigned)
         }
-        let sync = forceSync || options.fsync == .always || options.fsync == .batch
+        let sync = forceSync || options.fsync == .always || (options.fsync == .batch && !detachedOnly)
         let outcome = await write(bytes, sync: sync)
         switch outcome {
         case .success(let syncDuration):
@@ -348,6 +351,11 @@ extension AuditLog {
             enqueueControl(.probe)
         }
         if options.fsync == .interval, unsynced, now - lastSyncAt >= options.fsyncInterval.microseconds {
+            enqueueControl(.sync)
+        }
+        // `batch` leaves only detached records unsynced: the next waited group syncs them, or
+        // this, once nothing has synced for `fsyncInterval` (a bee still running its task).
+        if options.fsync == .batch, unsynced, now - lastSyncAt >= options.fsyncInterval.microseconds {
             enqueueControl(.sync)
         }
         if recordsSinceCheckpoint > 0, now - lastCheckpointAt >= options.checkpointInterval.microseconds {

@@ -66,6 +66,7 @@ public actor AuditLog {
     enum Control: Hashable { case checkpoint, rotate, sync, probe, close }
 
     enum PendingItem {
+        /// A nil waiter marks detached records (``appendDetached(_:)``).
         case records([AuditRecord], RecordsWaiter?)
         case control(Control, ControlWaiter?)
     }
@@ -154,6 +155,21 @@ public actor AuditLog {
         var prepared = records
         for index in prepared.indices { try prepare(&prepared[index]) }
         return try await enqueue(prepared)
+    }
+
+    /// Queues `records` behind everything appended so far and returns without waiting for the
+    /// disk: they become durable with the next synced group (any waited append, since one
+    /// fdatasync covers the whole file, or the next tick). For records whose loss in a crash is
+    /// harmless because a later waited record implies them (`task.started` before its outcome):
+    /// in `batch` mode a group of such records alone costs no fdatasync of its own.
+    /// - Throws: `.closed`, `.invalidRecord`; a write failure surfaces on the next waited append.
+    public func appendDetached(_ records: [AuditRecord]) throws(AuditError) {
+        guard phase == .open else { throw .closed }
+        if records.isEmpty { return }
+        var prepared = records
+        for index in prepared.indices { try prepare(&prepared[index]) }
+        pending.append(.records(prepared, nil))
+        startDraining()
     }
 
     @discardableResult

@@ -19,7 +19,9 @@ final class AttemptAuditor: BeeTaskObserver {
     func attemptStarted(task: BeeTask, attempt: Int) async {
         var record = fields + [JSONValue.Member("attempt", .number(attempt))]
         if let previous = lastError.withLock({ $0 }) { record.append(.init("retry_after_error", .string(previous))) }
-        _ = try? await pipeline.record([AuditRecord(type: "task.started", fields: record)])
+        // No durable wait of its own (SPEC 1 asks for two per task: approval and outcome): the
+        // outcome record's fdatasync covers it, and a crash before that loses only a start.
+        await pipeline.recorder.recordDetached([AuditRecord(type: "task.started", fields: record)])
     }
 
     func attemptFinished(task: BeeTask, attempt: Int, result: AttemptResult, duration: Duration, willRetry: Bool) async {

@@ -45,6 +45,18 @@ public final class AuditRecorder: Sendable {
         }
     }
 
+    /// Queues records without waiting for durability (``AuditLog/appendDetached(_:)``): for a
+    /// record that a later waited one makes durable with it. Counted when queued.
+    public func recordDetached(_ records: [AuditRecord]) async {
+        do {
+            try await audit.appendDetached(records)
+            for record in records { metrics.auditRecords.labels(record.type).increment() }
+        } catch {
+            metrics.auditWriteErrors.labels().increment()
+            logger.error("audit append failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// False while the audit log cannot write and `audit.fail_closed` says new work must wait.
     public func acceptsNewWork() async -> Bool {
         guard failClosed else { return true }

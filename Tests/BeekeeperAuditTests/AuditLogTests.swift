@@ -338,4 +338,44 @@ struct AuditLogTests {
         #expect(report.ok, "\(report)")
         #expect(report.firstTrustedSeq == 3)
     }
+
+    @Test("detached records keep their order, cost no fdatasync of their own in batch mode, and are synced by the next waited group or a tick")
+    func detachedRecords() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let clock = ManualClock()
+        let log = try await TestSupport.open(directory, clock: clock)
+        #expect(try await log.append([TestSupport.task("task.approved", "a")]) == [1])
+        let synced = await log.statistics.fsyncs
+
+        try await log.appendDetached([TestSupport.task("task.started", "a")])
+        try await waitForSeq(2, in: log)
+        #expect(await log.statistics.fsyncs == synced)
+        #expect(await log.unsynced)
+        #expect(try await log.append([TestSupport.task("task.succeeded", "a")]) == [3])
+        #expect(await log.statistics.fsyncs == synced + 1)
+        #expect(await !log.unsynced)
+
+        // Alone (a bee still running): a tick syncs it once fsync_interval has passed without a sync.
+        try await log.appendDetached([TestSupport.task("task.started", "b")])
+        try await waitForSeq(4, in: log)
+        await log.tick()
+        #expect(await log.unsynced)
+        clock.advance(.seconds(2))
+        await log.tick()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await log.unsynced, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await log.statistics.fsyncs == synced + 2)
+        try await log.close()
+        let types = try TestSupport.allLines(directory).map { try TestSupport.parse($0)["type"]?.stringValue }
+        #expect(Array(types.prefix(4)) == ["task.approved", "task.started", "task.succeeded", "task.started"])
+    }
+
+    private func waitForSeq(_ seq: UInt64, in log: AuditLog) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await log.statistics.lastSeq < seq {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
 }

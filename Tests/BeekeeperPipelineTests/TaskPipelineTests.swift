@@ -1,3 +1,4 @@
+import BeekeeperAudit
 import BeekeeperCore
 @testable import BeekeeperPipeline
 import Foundation
@@ -155,5 +156,28 @@ struct TaskPipelineTests {
         let records = try fixture.records(of: "p-1")
         #expect(records.count == 4)
         #expect(records.allSatisfy { $0["colony"] == "dev" })
+    }
+
+    @Test("a task waits for two fdatasyncs of the audit log, approval and outcome; task.started rides along")
+    func twoDurableWaits() async throws {
+        let fixture = try await PipelineFixture.make()
+        defer { fixture.cleanup() }
+        _ = await fixture.pipeline.run(fixture.submission("echo", id: "warm-up"))
+        let before = await fixture.audit.statistics.fsyncs
+        let tasks = 20
+        for index in 0..<tasks {
+            let outcome = await fixture.pipeline.run(fixture.submission("echo", id: "sync-\(index)"))
+            guard case .succeeded = outcome.kind else { Issue.record("got \(outcome)"); return }
+        }
+        let syncs = await fixture.audit.statistics.fsyncs - before
+        try await fixture.close()
+        // Three per task before task.started rode along (60 here); a tick adds one only after a
+        // second without any.
+        #expect(syncs >= UInt64(2 * tasks) && syncs <= UInt64(2 * tasks + 2), "\(syncs) fdatasyncs for \(tasks) tasks")
+        // Every task still has its start, between approval and outcome.
+        for index in 0..<tasks {
+            let types = try fixture.records(of: "sync-\(index)").compactMap { $0["type"]?.stringValue }
+            #expect(types == ["task.received", "task.approved", "task.started", "task.succeeded"])
+        }
     }
 }

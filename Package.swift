@@ -62,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "BeekeeperAudit",
-            dependencies: ["BeekeeperCore", "BeekeeperConfig", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperCore", "BeekeeperConfig", "LibCrypto", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BeekeeperAuth
 import BeekeeperConfig
 import BeekeeperServer
 import Foundation
@@ -6,7 +7,9 @@ import Logging
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0; SIGHUP reloads the configuration.")
+        commandName: "serve",
+        abstract: "Run the sidecar until SIGTERM/SIGINT, then drain, flush and exit 0; SIGHUP reloads the configuration.",
+        discussion: "With no configuration file it serves the demonstration bee (echo, run_query) and trusts the local client key under data_dir, created on first start; it prints the submit lines to try.")
 
     @OptionGroup var options: ConfigOption
 
@@ -17,19 +20,37 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         // Until the reload service traps it, SIGHUP's default action would kill a starting sidecar.
         signal(SIGHUP, SIG_IGN)
+        let firstRun = options.firstRun
+        if firstRun != nil { try Self.createLocalKey() }
         let configuration = try options.load()
         try options.checkShipper(configuration)
         // `log` (format and level) is shared by every logger, so a reload changes them all.
         let logSettings = LogSettings(configuration.log)
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, settings: logSettings) }
         let logger = Logger(label: "beekeeper")
+        let welcome = firstRun.flatMap { FirstRunWelcome(configuration: $0.bee == configuration.bees.first ? configuration : nil) }
         do {
-            try await Sidecar.run(configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap)
+            try await Sidecar.run(
+                configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap,
+                firstRun: firstRun, onListening: { address in welcome?.print(listening: address) })
         } catch let error as SidecarStartupError {
             throw OperationFailed(description: error.description)
         } catch let error as ListenUnavailable {
             // The address is configuration: exit status 2, naming the key and the address.
             throw ConfigError(file: options.source, line: nil, key: "listen", message: error.description)
+        }
+    }
+
+    /// The local client key of a first run, created before the configuration is loaded so that the
+    /// defaults trust it from the first start. Not when the environment names keys of its own.
+    private static func createLocalKey() throws {
+        let defaults = try ConfigurationLoader.load(path: nil, environment: ProcessInfo.processInfo.environment)
+        guard defaults.auth.keys.isEmpty else { return }
+        let path = FirstRun.localKeyPath(dataDir: defaults.dataDir)
+        do {
+            _ = try KeyFile.loadOrCreate(at: path)
+        } catch {
+            throw OperationFailed(description: "cannot create the local client key: \(error)")
         }
     }
 }

@@ -54,7 +54,7 @@ public struct FirstRun: Sendable, Equatable {
         if configuration.bees.isEmpty { configuration.bees = [bee] }
         guard configuration.auth.keys.isEmpty else { return }
         let path = Self.localKeyPath(dataDir: configuration.dataDir)
-        guard let text = Self.read(path) else { return }
+        guard let text = Self.contents(of: path) else { return }
         // The key file is the 64-byte secret key as hex: the 32-byte seed, then the public key.
         let hex = text.filter { !$0.isWhitespace }
         guard hex.count == 128, hex.allSatisfy(\.isHexDigit) else {
@@ -63,7 +63,7 @@ public struct FirstRun: Sendable, Equatable {
         configuration.auth.keys[Self.keyName] = String(hex.suffix(64)).lowercased()
     }
 
-    private static func read(_ path: String) -> String? {
+    private static func contents(of path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

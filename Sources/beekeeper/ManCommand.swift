@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeekeeperCore
+import Foundation
 
 /// `beekeeper man`: the manual page (roff, section 1), generated from the argument parser's own
 /// description of every command, so it cannot drift from `--help`. `scripts/install.sh` installs it.

@@ -65,8 +65,7 @@ struct ConfigurationLoaderTests {
         expected.backup.schedule = nil
         expected.backup.timezone = "UTC"
         expected.backup.dir = nil
-        // Backups are off until a database is configured: the defaults invent none.
-        expected.backup.databases = []
+        expected.backup.databases = [.init(name: "colonies", url: "postgresql://colonies@127.0.0.1:5432/colonies")]
         expected.backup.keep.last = 3
         expected.backup.keep.days = 7
         expected.backup.keep.weeks = 4

@@ -27,7 +27,7 @@ struct FirstRunTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             port = try ShipperHarness.freePort()
             var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BEEKEEPER_") }
-            env["BEEKEEPER_DATA_DIR"] = dataDir
+            env["BEEKEEPER_DATA_DIR"] = directory + "/data"
             env["BEEKEEPER_LISTEN"] = "127.0.0.1:\(port)"
             environment = env
             _ = FileManager.default.createFile(atPath: outputPath, contents: nil)

@@ -9,27 +9,35 @@ struct FirstRunWelcome: Sendable {
 
     let dataDir: String
     let keyTrusted: Bool
+    /// Where clients reading the configuration look for the sidecar.
+    let configuredListen: ListenAddress
 
     /// Nil unless `configuration` serves the demo bee.
-    init?(configuration: BeekeeperConfiguration?) {
+    init?(configuration: BeekeeperConfiguration?, configuredListen: ListenAddress) {
         guard let configuration else { return nil }
         dataDir = configuration.dataDir
         keyTrusted = configuration.auth.keys[FirstRun.keyName] != nil
+        self.configuredListen = configuredListen
     }
 
-    /// The lines to paste, `beekeeper` spelt as this shell reaches this binary.
-    static func commands(invocation: String) -> [String] {
-        [
-            #"\#(invocation) submit echo --args '["hello"]'"#,
-            #"\#(invocation) submit run_query --args '["\#(blockedQuery)"]'"#,
-            "\(invocation) stats",
+    /// The lines to paste, `beekeeper` spelt as this shell reaches this binary; `server` is added
+    /// to the commands that talk to the sidecar when clients would not find it by themselves.
+    static func commands(invocation: String, server: String?) -> [String] {
+        let flag = server.map { " --server " + $0 } ?? ""
+        return [
+            #"\#(invocation) submit echo --args '["hello"]'\#(flag)"#,
+            #"\#(invocation) submit run_query --args '["\#(blockedQuery)"]'\#(flag)"#,
+            "\(invocation) stats\(flag)",
             "\(invocation) audit query",
         ]
     }
 
     func print(listening address: ListenAddress) {
         let environment = ProcessInfo.processInfo.environment
-        let commands = Self.commands(invocation: SelfExecutable.invocation(environment: environment))
+        let found = address == configuredListen || (environment["BEEKEEPER_URL"].map { !$0.isEmpty } ?? false)
+        let host = address.host == "0.0.0.0" ? "127.0.0.1" : address.host == "::" ? "::1" : address.host
+        let server = found ? nil : "http://" + ListenAddress(host: host, port: address.port).description
+        let commands = Self.commands(invocation: SelfExecutable.invocation(environment: environment), server: server)
         var lines = [
             "",
             "Beekeeper is serving on \(address) with its built-in defaults (no configuration file):",

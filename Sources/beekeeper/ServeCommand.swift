@@ -13,6 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Option(help: "Listen on this address instead of the configuration's listen: host:port, [ipv6]:port, or :port for every interface.")
+    var listen: String?
+
     @Flag(
         help: "Start even when the audit log holds fewer records than state/audit-position.json remembers; the new chain begins with an audit.gap record naming the missing seq range, which audit verify reports.")
     var acceptAuditGap = false
@@ -22,13 +25,25 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGHUP, SIG_IGN)
         let firstRun = options.firstRun
         if firstRun != nil { try Self.createLocalKey() }
-        let configuration = try options.load()
+        var configuration = try options.load()
+        // What clients that read the same configuration will try; the welcome names the server
+        // when the sidecar listens anywhere else (--listen, or port 0).
+        let configuredListen = configuration.listen
+        if let listen {
+            do {
+                configuration.listen = try ListenAddress(parsing: listen)
+            } catch {
+                throw UsageError(description: "--listen: \(error)")
+            }
+        }
         try options.checkShipper(configuration)
         // `log` (format and level) is shared by every logger, so a reload changes them all.
         let logSettings = LogSettings(configuration.log)
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, settings: logSettings) }
         let logger = Logger(label: "beekeeper")
-        let welcome = firstRun.flatMap { FirstRunWelcome(configuration: $0.bee == configuration.bees.first ? configuration : nil) }
+        let welcome = firstRun.flatMap {
+            FirstRunWelcome(configuration: $0.bee == configuration.bees.first ? configuration : nil, configuredListen: configuredListen)
+        }
         do {
             try await Sidecar.run(
                 configuration: configuration, configSource: options.source, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap,

@@ -180,6 +180,20 @@ struct FirstRunTests {
         #expect(try await sidecar.terminate() == 0)
     }
 
+    @Test("serve --listen elsewhere (port 0 here): the printed lines name the server, and run as printed")
+    func listenFlag() async throws {
+        let sidecar = try FirstRunSidecar(arguments: ["--listen", "127.0.0.1:0"])
+        let commands = try await sidecar.printedCommands()
+        let echo = try #require(commands.first { $0.contains(" submit echo ") })
+        #expect(echo.contains("--server http://127.0.0.1:") && !echo.contains(":\(sidecar.port)"), "\(echo)")
+        let result = try sidecar.shell(echo)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try await sidecar.terminate() == 0)
+
+        let bad = try sidecar.cli(["serve", "--listen", "nowhere"])
+        #expect(bad.status == 2 && bad.stderr.contains("--listen: invalid address"), "\(bad.output)")
+    }
+
     @Test("a configuration file replaces the demo bee and the local key")
     func fileDisablesDemo() async throws {
         let scratch = NSTemporaryDirectory() + "beekeeper-first-file-" + UUID().uuidString.prefix(8).lowercased()

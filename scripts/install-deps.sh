@@ -12,6 +12,7 @@ packages=(
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper
   gzip procps python3
+  groff-base bash                                                       # the man page renders without warnings; completions source
   wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
 )

@@ -183,7 +183,8 @@ public struct BackupConfig: Sendable, Equatable {
     public var timezone: String = "UTC"
     /// nil means `<data_dir>/backups`.
     public var dir: String? = nil
-    public var databases: [Database] = [Database(name: "colonies", url: "postgresql://colonies@127.0.0.1:5432/colonies")]
+    /// None by default: backups are off until a database is configured.
+    public var databases: [Database] = []
     public var keep = Keep()
     public var verify: Verify = .integrity
     public var runOnStart: Bool = false

@@ -55,35 +55,14 @@ enum ConfigSchema {
         }
     }
 
-    /// `host:port` or `[ipv6]:port`, port 0 to 65535 (0: any free port).
+    /// See `ListenAddress(parsing:)`: `host:port`, `[ipv6]:port` or `:port`.
     static func listenAddress(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> ListenAddress {
         let text = try decoder.text(node, path)
-        let usage = "(use host:port, e.g. 127.0.0.1:9477 or \"[::1]:9477\")"
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
-                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)) \(usage)")
-            }
-            host = text[text.index(after: text.startIndex)..<close]
-            port = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":") else {
-                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): no port \(usage)")
-            }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-            if host.contains(":") {
-                throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): an IPv6 host needs brackets \(usage)")
-            }
+        do {
+            return try ListenAddress(parsing: text)
+        } catch {
+            throw decoder.error(path, at: node, error.description)
         }
-        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
-            throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): no host \(usage)")
-        }
-        guard port.allSatisfy(\.isASCIIDigit), let number = Int(port), (0...65535).contains(number) else {
-            throw decoder.error(path, at: node, "invalid address \(ConfigDecoder.quote(text)): the port must be 0 to 65535 \(usage)")
-        }
-        return ListenAddress(host: String(host), port: number)
     }
 
     /// Checks the `host`, `host:port`, `[v6]` or `[v6]:port` of an http(s) URL (user info already

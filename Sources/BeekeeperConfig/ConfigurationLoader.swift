@@ -22,10 +22,13 @@ public enum ConfigurationLoader {
     /// file's. An unknown variable in a section's namespace (`BEEKEEPER_AUDIT_FSINC`) is an error
     /// naming it; other `BEEKEEPER_*` variables (a client's `BEEKEEPER_URL`) are not Beekeeper's.
     ///
+    /// With `firstRun` and no file, the demo bee and the local key fill what the environment left
+    /// empty (see `FirstRun`).
+    ///
     /// Throws the first error found; `loadReportingAll` throws them all.
-    public static func load(path: String?, environment: [String: String]) throws(ConfigError) -> BeekeeperConfiguration {
+    public static func load(path: String?, environment: [String: String], firstRun: FirstRun? = nil) throws(ConfigError) -> BeekeeperConfiguration {
         do throws(ConfigErrors) {
-            return try loadReportingAll(path: path, environment: environment)
+            return try loadReportingAll(path: path, environment: environment, firstRun: firstRun)
         } catch let errors {
             throw errors.errors[0]
         }
@@ -37,7 +40,7 @@ public enum ConfigurationLoader {
     /// read or is not YAML is one error. With `checkingBeeCommands`, each bee's `command[0]` must
     /// also resolve to an executable, on the PATH `environment` holds.
     public static func loadReportingAll(
-        path: String?, environment: [String: String], checkingBeeCommands: Bool = false
+        path: String?, environment: [String: String], checkingBeeCommands: Bool = false, firstRun: FirstRun? = nil
     ) throws(ConfigErrors) -> BeekeeperConfiguration {
         var configuration = BeekeeperConfiguration()
         let decoder: ConfigDecoder
@@ -56,6 +59,13 @@ public enum ConfigurationLoader {
             if checkingBeeCommands { decoder.commandSearchPath = environment["PATH"] ?? "" }
         }
         EnvironmentOverrides.apply(environment, to: &configuration, decoder)
+        if let firstRun, FirstRun.applies(path: path, environment: environment) {
+            do throws(ConfigError) {
+                try firstRun.apply(to: &configuration)
+            } catch let failure {
+                decoder.record(failure, at: failure.key)
+            }
+        }
         ConfigValidator.validate(configuration, decoder)
         guard decoder.errors.isEmpty else { throw ConfigErrors(errors: decoder.errors) }
         return configuration

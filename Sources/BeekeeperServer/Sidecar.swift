@@ -45,19 +45,23 @@ public struct Sidecar: Sendable {
     /// Assembles and runs the sidecar until a shutdown signal, then drains (SPEC section 2).
     /// `acceptAuditGap`: start even when the audit log holds fewer records than
     /// `state/audit-position.json` remembers, beginning with an `audit.gap` record.
+    /// `firstRun`: what the built-in defaults added (the demo bee, the local key), so a reload
+    /// without a file adds them again. `onListening`: called with the bound address once HTTP serves.
     public static func run(
-        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil, acceptAuditGap: Bool = false
+        configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil, acceptAuditGap: Bool = false,
+        firstRun: FirstRun? = nil, onListening: (@Sendable (ListenAddress) -> Void)? = nil
     ) async throws {
         try await assemble(
-            configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap
-        ).run()
+            configuration: configuration, configSource: configSource, logger: logger, logSettings: logSettings, acceptAuditGap: acceptAuditGap,
+            firstRun: firstRun
+        ).run(onListening: onListening)
     }
 
     /// Opens the data directory and the audit log and builds every part; starts nothing.
     /// `logSettings`: what the process's log handler reads, for a reload to change (nil in tests).
     package static func assemble(
         configuration: BeekeeperConfiguration, configSource: String?, logger: Logger, logSettings: LogSettings? = nil,
-        acceptAuditGap: Bool = false
+        acceptAuditGap: Bool = false, firstRun: FirstRun? = nil
     ) async throws -> Sidecar {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
@@ -157,7 +161,7 @@ public struct Sidecar: Sendable {
         if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
         let reloader = ConfigReloader(
             started: configuration, configSource: configSource,
-            load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment) },
+            load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment, firstRun: firstRun) },
             knownFuncnames: knownFuncnames, verifier: verifier, pipeline: pipeline, bearerToken: bearerToken, logSettings: logSettings,
             logger: logger)
         return Sidecar(
@@ -196,7 +200,7 @@ public struct Sidecar: Sendable {
     }
 
     /// Runs every long-running part in one `ServiceGroup` until SIGTERM or SIGINT.
-    public func run() async throws {
+    public func run(onListening: (@Sendable (ListenAddress) -> Void)? = nil) async throws {
         try ListenProbe.check(configuration.listen)
         try await start()
         let listen = configuration.listen
@@ -210,6 +214,7 @@ public struct Sidecar: Sendable {
                 let port = channel.localAddress?.port ?? listen.port
                 logger.notice("beekeeper listening", metadata: ["address": "\(listen.host):\(port)"])
                 notifier.notify("READY=1")
+                onListening?(ListenAddress(host: listen.host, port: port))
             },
             logger: logger)
 

@@ -12,7 +12,7 @@ struct Beekeeper: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, SubmitCommand.self, AuditCommand.self, StatsCommand.self, BackupCommand.self, KeysCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, DemoBeeCommand.self, ManCommand.self,
         ])
 }
 
@@ -69,8 +69,14 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Configuration file (default: $BEEKEEPER_CONFIG, else built-in defaults).")
     var config: String?
 
+    /// The configuration; with no file, the built-in defaults with the demo bee and the local key.
     func load() throws -> BeekeeperConfiguration {
-        try ConfigurationLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+        try ConfigurationLoader.load(path: config, environment: ProcessInfo.processInfo.environment, firstRun: firstRun)
+    }
+
+    /// What the built-in defaults add when no file is given (nil when one is).
+    var firstRun: FirstRun? {
+        FirstRun.applies(path: config, environment: ProcessInfo.processInfo.environment) ? FirstRun(executable: SelfExecutable.path) : nil
     }
 
     /// What only the environment can tell about `shipper.target` (an s3:// target's credentials and

@@ -21,7 +21,7 @@ struct ConfigCommand: ParsableCommand {
             // Every error the file and the environment hold, one a line; then, on a configuration
             // that reads, what only building the parts can tell (one error each).
             let configuration = try ConfigurationLoader.loadReportingAll(
-                path: options.config, environment: ProcessInfo.processInfo.environment, checkingBeeCommands: true)
+                path: options.config, environment: ProcessInfo.processInfo.environment, checkingBeeCommands: true, firstRun: options.firstRun)
             try options.checkShipper(configuration)
             try options.checkGuardian(configuration)
             // The keys executor mode signs with: a missing or malformed file is a configuration

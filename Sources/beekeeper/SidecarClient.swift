@@ -9,8 +9,11 @@ import Sodium
 struct SidecarClient {
     var server: String
 
+    /// `server`, else `BEEKEEPER_URL`, else `http://<listen>` (the loopback address for an
+    /// all-interfaces `listen`).
     init(server: String?, configuration: BeekeeperConfiguration) {
-        var base = server ?? "http://\(configuration.listen.host == "0.0.0.0" ? "127.0.0.1" : configuration.listen.description)"
+        let fromEnvironment = ProcessInfo.processInfo.environment["BEEKEEPER_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        var base = server ?? fromEnvironment ?? "http://\(configuration.listen.host == "0.0.0.0" ? "127.0.0.1" : configuration.listen.description)"
         while base.hasSuffix("/") { base.removeLast() }
         self.server = base
     }

@@ -8,7 +8,7 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Guardian stats and latency windows of a running sidecar, as a table.")
 
-    @Option(help: "Sidecar base URL (default: http://<listen> from the config).") var server: String?
+    @Option(help: "Sidecar base URL (default: $BEEKEEPER_URL, else http://<listen> from the config).") var server: String?
     @Option(help: "Bearer token file (default: metrics.bearer_token_file).") var tokenFile: String?
     @Flag(help: "Print the raw JSON of /v1/stats instead of tables.") var json = false
     @OptionGroup var options: ConfigOption

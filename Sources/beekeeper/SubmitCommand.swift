@@ -34,7 +34,11 @@ struct SubmitCommand: AsyncParsableCommand {
         let response = try await client.post("/v1/tasks", body: JSONValue.object(body).bytes, configuration: configuration)
         print(String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .newlines))
         guard (200..<300).contains(response.status) else {
-            throw OperationFailed(description: "the sidecar answered HTTP \(response.status)")
+            // The body above says why; the message repeats the gist for a reader of stderr alone.
+            let answer = try? JSONValue.parse(response.body)
+            let gist = [answer?["outcome"]?.stringValue, answer?["reason"]?.stringValue ?? answer?.value(atPath: "error.message")?.stringValue]
+                .compactMap { $0 }.joined(separator: ": ")
+            throw OperationFailed(description: "the sidecar answered HTTP \(response.status)\(gist.isEmpty ? "" : " (\(gist))")")
         }
     }
 }

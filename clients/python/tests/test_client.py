@@ -188,7 +188,7 @@ def test_stats_need_the_bearer_token(sidecar: Sidecar, client: beekeeper.Client)
 
 
 def test_key_file_and_environment_defaults(sidecar: Sidecar, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BEEKEEPER_SERVER", sidecar.url)
+    monkeypatch.setenv("BEEKEEPER_URL", sidecar.url)
     monkeypatch.setenv("BEEKEEPER_KEY_FILE", str(sidecar.key_file))
     assert beekeeper.Client().submit("echo", ["env"]).result["args"] == ["env"]
 

@@ -81,7 +81,7 @@ class Response:
 class Client:
     """Talks to one sidecar. Signed calls need a key: `key`, or `key_file` (name from its base name).
 
-    Defaults come from the environment: `BEEKEEPER_SERVER` (else http://127.0.0.1:9477) and
+    Defaults come from the environment: `BEEKEEPER_URL` (else http://127.0.0.1:9477) and
     `BEEKEEPER_KEY_FILE`, `BEEKEEPER_KEY_NAME`, `BEEKEEPER_BEARER_TOKEN`.
     """
 
@@ -95,7 +95,7 @@ class Client:
         bearer_token: Optional[str] = None,
         timeout: float = 3600.0,
     ) -> None:
-        server = server or os.environ.get("BEEKEEPER_SERVER") or DEFAULT_SERVER
+        server = server or os.environ.get("BEEKEEPER_URL") or DEFAULT_SERVER
         parsed = urllib.parse.urlsplit(server)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"server must be an http:// or https:// URL, not {server!r}")

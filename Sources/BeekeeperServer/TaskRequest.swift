@@ -10,6 +10,8 @@ struct TaskRequest: Sendable {
 
     struct Invalid: Error {
         var message: String
+        /// Nested deeper than the parser goes: a Guardian `too_deep` block (422), not a 400.
+        var tooDeep = false
     }
 
     /// Parses a request body: malformed JSON and a wrong shape both come back as `Invalid`.
@@ -18,7 +20,13 @@ struct TaskRequest: Sendable {
         do {
             value = try JSONValue.parse(body)
         } catch {
+            if case .tooDeep = error.reason { throw Invalid(message: "nesting deeper than guardian.max_depth", tooDeep: true) }
             throw Invalid(message: "malformed JSON: \(error)")
+        }
+        // Parsers disagree on which of two equal keys wins: the Guardian would judge one member
+        // and a bee's parser could act on the other, so such a body is refused outright.
+        if let path = TaskRequest.duplicateKey(in: value, path: "") {
+            throw Invalid(message: "duplicate key \(path) in the task body")
         }
         try self.init(value)
     }
@@ -58,5 +66,25 @@ struct TaskRequest: Sendable {
             timeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
         default: throw Invalid(message: "timeout must be a number of seconds")
         }
+    }
+
+    /// The dotted path of the first key that appears twice in one object, at any depth.
+    static func duplicateKey(in value: JSONValue, path: String) -> String? {
+        switch value {
+        case .object(let members):
+            var seen = Set<String>()
+            for member in members {
+                let memberPath = path.isEmpty ? member.key : path + "." + member.key
+                if !seen.insert(member.key).inserted { return "\"\(memberPath)\"" }
+                if let found = duplicateKey(in: member.value, path: memberPath) { return found }
+            }
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = duplicateKey(in: item, path: path.isEmpty ? String(index) : path + "." + String(index)) { return found }
+            }
+        default:
+            break
+        }
+        return nil
     }
 }

@@ -29,7 +29,8 @@ final class EdgePartHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        connection.parseError = error
+        // The decoder reports every later read as an error too; the first one says why.
+        if connection.parseError == nil { connection.parseError = error }
         context.fireErrorCaught(error)
     }
 

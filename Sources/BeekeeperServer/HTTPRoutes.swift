@@ -63,11 +63,11 @@ package struct HTTPRoutes: Sendable {
 
     /// Everything that can be judged from the headers is judged before any body byte is read:
     /// size, media type, the key, timestamp and nonce (``RequestVerifier/precheck(header:)``), the
-    /// key's rate limit and the body budget. Only then is the body read, up to the limit, and its
-    /// signature checked. Any answer given before the body is read closes the connection (the
+    /// key's rate limit. Only then is the body read, up to the limit and within the body budget,
+    /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
     func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
-        var request = incoming
+        let request = incoming
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
@@ -88,18 +88,10 @@ package struct HTTPRoutes: Sendable {
             if let refusal = await auditDenial(request, reason: "rate_limited", message: "over auth.rate_limit") { return refusal }
             return HTTPRoutes.error(.rateLimited(key: keyName, retryAfter: wait), close: true)
         }
-        let reservation = min(declared ?? maxBodyBytes, maxBodyBytes)
-        guard bodyBudget.reserve(reservation) else {
-            return HTTPRoutes.error(.unavailable(
-                code: "busy", "request bodies in flight are at http.max_body_bytes_in_flight; retry later", retryAfter: 1), close: true)
-        }
         let body: [UInt8]
-        do {
-            defer { bodyBudget.release(reservation) }
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            body = Array(buffer.readableBytesView)
-        } catch {
-            return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
+        switch await readBody(request) {
+        case .success(let bytes): body = bytes
+        case .failure(let refusal): return HTTPRoutes.error(refusal, close: true)
         }
         let verification = Result { () throws(AuthFailure) -> String in
             try verifier.verify(
@@ -113,6 +105,28 @@ package struct HTTPRoutes: Sendable {
         }
         let answer = await handle(body, actor)
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
+    }
+
+    /// The body, up to the limit. Its bytes count against `http.max_body_bytes_in_flight` as they
+    /// arrive (not as declared, so a stalled upload holds only what it sent) until it is read.
+    func readBody(_ request: Request) async -> Result<[UInt8], APIError> {
+        var body: [UInt8] = []
+        var reserved = 0
+        defer { bodyBudget.release(reserved) }
+        do {
+            for try await part in request.body {
+                guard body.count + part.readableBytes <= maxBodyBytes else { return .failure(.payloadTooLarge(limit: maxBodyBytes)) }
+                guard bodyBudget.reserve(part.readableBytes) else {
+                    return .failure(.unavailable(code: "busy", "request bodies in flight are at http.max_body_bytes_in_flight; retry later", retryAfter: 1))
+                }
+                reserved += part.readableBytes
+                body.append(contentsOf: part.readableBytesView)
+            }
+        } catch {
+            // The client went away or broke the framing mid-body: nobody reads this answer.
+            return .failure(.badRequest("the request body could not be read: \(error)"))
+        }
+        return .success(body)
     }
 
     /// 401 for a failed signature check, audited (in aggregate when it repeats).

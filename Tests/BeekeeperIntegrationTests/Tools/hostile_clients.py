@@ -5,7 +5,7 @@ the sidecar's own descriptors, resident memory and bytes read come from /proc/PI
 
   headers  PORT PID COUNT SIZE WAIT      oversized header lines, sockets held open by the client
   oversize PORT PID MODE KEY             a 1 GiB body (MODE length|chunked), sent until the sidecar closes
-  stalled  PORT PID COUNT KEY HOLD       uploads that send 1 KiB of a 1 MiB body and stall
+  stalled  PORT PID COUNT KEY HOLD [SENT]  uploads that send SENT bytes (1 KiB) of a 1 MiB body and stall
   shed     PORT PID IDLE SLOW BODY KEY LIMIT   idle, slowloris and slow-body connections
   flood    PORT COUNT                    unauthenticated requests, one connection each
   raw      PORT TEXT                     TEXT as the request; the answer's status and JSON body
@@ -155,13 +155,17 @@ def oversize(port, pid, mode, key):
                       "sidecar_read": read_bytes(pid) - read_before}))
 
 
-def stalled(port, pid, count, key, hold):
+def stalled(port, pid, count, key, hold, sent=1024):
     before = rss(pid)
     socks = []
     for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         sock.sendall((f"POST /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                      f"{signed_headers(key)}Content-Length: 1048576\r\n\r\n").encode() + b"[" * 1024)
+                      f"{signed_headers(key)}Content-Length: 1048576\r\n\r\n").encode())
+        try:
+            sock.sendall(b"[" * sent)
+        except OSError:
+            pass
         socks.append(sock)
     print("ready", flush=True)
     peak, deadline = before, time.monotonic() + hold
@@ -268,7 +272,7 @@ if __name__ == "__main__":
     elif command == "oversize":
         oversize(int(args[0]), int(args[1]), args[2], args[3])
     elif command == "stalled":
-        stalled(int(args[0]), int(args[1]), int(args[2]), args[3], float(args[4]))
+        stalled(int(args[0]), int(args[1]), int(args[2]), args[3], float(args[4]), int(args[5]) if len(args) > 5 else 1024)
     elif command == "shed":
         shed(int(args[0]), int(args[1]), int(args[2]), int(args[3]), int(args[4]), args[5], float(args[6]))
     elif command == "raw":

@@ -25,7 +25,7 @@ struct TaskRequest: Sendable {
         }
         // Parsers disagree on which of two equal keys wins: the Guardian would judge one member
         // and a bee's parser could act on the other, so such a body is refused outright.
-        if let path = TaskRequest.duplicateKey(in: value, path: "") {
+        if let path = value.firstDuplicateKey() {
             throw Invalid(message: "duplicate key \(path) in the task body")
         }
         try self.init(value)
@@ -66,25 +66,5 @@ struct TaskRequest: Sendable {
             timeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
         default: throw Invalid(message: "timeout must be a number of seconds")
         }
-    }
-
-    /// The dotted path of the first key that appears twice in one object, at any depth.
-    static func duplicateKey(in value: JSONValue, path: String) -> String? {
-        switch value {
-        case .object(let members):
-            var seen = Set<String>()
-            for member in members {
-                let memberPath = path.isEmpty ? member.key : path + "." + member.key
-                if !seen.insert(member.key).inserted { return "\"\(memberPath)\"" }
-                if let found = duplicateKey(in: member.value, path: memberPath) { return found }
-            }
-        case .array(let items):
-            for (index, item) in items.enumerated() {
-                if let found = duplicateKey(in: item, path: path.isEmpty ? String(index) : path + "." + String(index)) { return found }
-            }
-        default:
-            break
-        }
-        return nil
     }
 }

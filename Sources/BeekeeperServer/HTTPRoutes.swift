@@ -66,8 +66,7 @@ package struct HTTPRoutes: Sendable {
     /// key's rate limit. Only then is the body read, up to the limit and within the body budget,
     /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
-    func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
-        let request = incoming
+    func signed(_ request: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)

@@ -254,6 +254,23 @@ struct HostileClientTests {
         }
     }
 
+    @Test func connectionsOverTheCapGet503AndAreClosed() async throws {
+        let sidecar = try await SidecarProcess(config: Self.config(http: ["max_connections: 8"]))
+        let over = try await Self.attack(["cap", String(sidecar.port), "8"])
+        #expect(over["status"]?.intValue == 503, "\(over)")
+        #expect(over.value(atPath: "body.error.code") == "too_many_connections", "\(over)")
+        // Once they are gone, connections are taken again.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var status = 0
+        while status != 200, ContinuousClock.now < deadline {
+            status = (try? await sidecar.get("/healthz").status) ?? 0
+            if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == 200)
+        let metrics = String(decoding: try await sidecar.scrape().body, as: UTF8.self)
+        #expect(metrics.contains(#"beekeeper_http_connections_closed_total{reason="over_capacity"} 1"#))
+    }
+
     // MARK: Helpers
 
     final class Finished: Sendable {

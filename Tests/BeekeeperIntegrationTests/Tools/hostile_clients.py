@@ -8,6 +8,7 @@ the sidecar's own descriptors, resident memory and bytes read come from /proc/PI
   stalled  PORT PID COUNT KEY HOLD [SENT]  uploads that send SENT bytes (1 KiB) of a 1 MiB body and stall
   shed     PORT PID IDLE SLOW BODY KEY LIMIT   idle, slowloris and slow-body connections
   flood    PORT COUNT                    unauthenticated requests, one connection each
+  cap      PORT HELD                     HELD idle connections, then one request more
   raw      PORT TEXT                     TEXT as the request; the answer's status and JSON body
 KEY is a key name the sidecar knows (the request passes the header checks, its signature is
 garbage) or '-' for a name it does not know."""
@@ -239,6 +240,22 @@ def raw(port, text):
     print(json.dumps({"status": status, "body": parsed}))
 
 
+def cap(port, held):
+    """Holds HELD idle connections, then asks for /healthz on one more."""
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(held)]
+    time.sleep(0.5)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    status, body = read_answer(sock)
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = body.decode(errors="replace")
+    for held_sock in socks:
+        held_sock.close()
+    print(json.dumps({"status": status, "body": parsed}))
+
+
 def flood(port, count):
     statuses, lock = {}, threading.Lock()
     started = time.monotonic()
@@ -277,6 +294,8 @@ if __name__ == "__main__":
         shed(int(args[0]), int(args[1]), int(args[2]), int(args[3]), int(args[4]), args[5], float(args[6]))
     elif command == "raw":
         raw(int(args[0]), args[1])
+    elif command == "cap":
+        cap(int(args[0]), int(args[1]))
     elif command == "flood":
         flood(int(args[0]), int(args[1]))
     else:

@@ -136,19 +136,38 @@ def oversize(port, pid, mode, key):
     chunk = b"a" * 65536
     if mode == "chunked":
         chunk = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
-    started, sent, answer = time.monotonic(), 0, b""
-    sock.settimeout(2)
-    try:
-        while sent < (1 << 30) and time.monotonic() - started < 30:
-            sock.sendall(chunk)
-            sent += len(chunk)
-            if readable(sock):
+    # Reading comes first: whatever the sidecar answers is taken before more is sent, as a client
+    # that reads while it uploads (curl does) would, so a reset after the linger cannot hide it.
+    started, sent, answer, pending = time.monotonic(), 0, b"", b""
+    sock.setblocking(False)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN | select.POLLOUT)
+    while sent < (1 << 30) and time.monotonic() - started < 30:
+        events = poller.poll(1000)
+        flags = events[0][1] if events else 0
+        if flags & (select.POLLIN | select.POLLHUP | select.POLLERR):
+            try:
                 data = sock.recv(65536)
-                if not data:
-                    break
+            except BlockingIOError:
+                data = None
+            except OSError:
+                break
+            if data == b"":
+                break
+            if data:
                 answer += data
-    except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
-        pass
+                continue
+        if flags & select.POLLOUT:
+            if not pending:
+                pending = chunk
+            try:
+                count = sock.send(pending)
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+            sent += count
+            pending = pending[count:]
     closed_after = time.monotonic() - started
     time.sleep(0.5)
     status = int(answer[9:12]) if answer.startswith(b"HTTP/1.1 ") else 0

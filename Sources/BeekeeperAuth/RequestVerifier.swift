@@ -27,6 +27,17 @@ public final class RequestVerifier: Sendable {
         credentials.withLock { $0 = Credentials(keys: keys, clockSkewSeconds: max(1, clockSkew.components.seconds)) }
     }
 
+    /// What can be judged from the headers alone, before any body byte is read: the four headers
+    /// present, the key known, the timestamp within `clock_skew`, the nonce well formed and not
+    /// seen, the signature well formed. Returns the key name; a stranger is refused here, so it
+    /// never gets to send (and the sidecar never buffers) a body.
+    public func precheck(header: (String) -> String?) throws(AuthFailure) -> String {
+        let checked = try headerChecks(header: header)
+        let seen = nonces.withLock { $0.contains(checked.keyName + "\u{0}" + checked.nonce, now: checked.now, retention: 2 * checked.clockSkewSeconds) }
+        guard !seen else { throw .replayedNonce }
+        return checked.keyName
+    }
+
     /// Returns the key name (the actor) when the request is authentic and fresh.
     /// - Parameter header: looks a header up by name, case-insensitively.
     public func verify(
@@ -35,6 +46,29 @@ public final class RequestVerifier: Sendable {
         bodySHA256Hex: String,
         header: (String) -> String?
     ) throws(AuthFailure) -> String {
+        let checked = try headerChecks(header: header)
+        let message = SignedRequest.canonicalString(
+            method: method, path: path, timestamp: checked.timestamp, nonce: checked.nonce, bodySHA256Hex: bodySHA256Hex)
+        guard checked.key.isValidSignature(checked.signature, for: Array(message.utf8)) else { throw .badSignature }
+        // Only authentic requests reach the cache, so strangers cannot fill it.
+        let fresh = nonces.withLock { cache in
+            cache.insert(checked.keyName + "\u{0}" + checked.nonce, now: checked.now, retention: 2 * checked.clockSkewSeconds)
+        }
+        guard fresh else { throw .replayedNonce }
+        return checked.keyName
+    }
+
+    private struct HeaderChecks {
+        var keyName: String
+        var key: Ed25519.PublicKey
+        var timestamp: Int64
+        var nonce: String
+        var signature: [UInt8]
+        var now: Int64
+        var clockSkewSeconds: Int64
+    }
+
+    private func headerChecks(header: (String) -> String?) throws(AuthFailure) -> HeaderChecks {
         guard let keyName = header(SignedRequest.keyHeader) else { throw .missingHeader(SignedRequest.keyHeader) }
         guard let timestampText = header(SignedRequest.timestampHeader) else { throw .missingHeader(SignedRequest.timestampHeader) }
         guard let nonce = header(SignedRequest.nonceHeader) else { throw .missingHeader(SignedRequest.nonceHeader) }
@@ -51,15 +85,9 @@ public final class RequestVerifier: Sendable {
         guard let signature = Base64.decode(signatureText), signature.count == Ed25519.signatureByteCount else {
             throw .malformedSignature
         }
-        let message = SignedRequest.canonicalString(
-            method: method, path: path, timestamp: timestamp, nonce: nonce, bodySHA256Hex: bodySHA256Hex)
-        guard key.isValidSignature(signature, for: Array(message.utf8)) else { throw .badSignature }
-        // Only authentic requests reach the cache, so strangers cannot fill it.
-        let fresh = nonces.withLock { cache in
-            cache.insert(keyName + "\u{0}" + nonce, now: current, retention: 2 * clockSkewSeconds)
-        }
-        guard fresh else { throw .replayedNonce }
-        return keyName
+        return HeaderChecks(
+            keyName: keyName, key: key, timestamp: timestamp, nonce: nonce, signature: signature, now: current,
+            clockSkewSeconds: clockSkewSeconds)
     }
 }
 
@@ -77,6 +105,12 @@ struct NonceCache {
         seen[nonce] = now
         order.append((nonce, now))
         return true
+    }
+
+    /// True if `nonce` was seen within `retention` seconds; remembers nothing.
+    mutating func contains(_ nonce: String, now: Int64, retention: Int64) -> Bool {
+        expire(now: now, retention: retention)
+        return seen[nonce] != nil
     }
 
     private mutating func expire(now: Int64, retention: Int64) {

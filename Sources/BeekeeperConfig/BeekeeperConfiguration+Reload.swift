@@ -13,6 +13,9 @@ extension BeekeeperConfiguration {
         }
         compare("data_dir") { $0.dataDir }
         compare("listen") { $0.listen }
+        // The edge limits and the rate limiter are built into the listener when it starts.
+        compare("http") { $0.http }
+        compare("auth.rate_limit") { $0.auth.rateLimit }
         compare("metrics.window") { $0.metrics.window }
         compare("metrics.quantiles") { $0.metrics.quantiles }
         compare("metrics.buckets") { $0.metrics.buckets }

@@ -14,6 +14,18 @@ extension BeekeeperConfiguration {
         w.line(0, "log:")
         w.line(1, "format: \(log.format.rawValue)")
         w.line(1, "level: \(log.level.rawValue)")
+        w.line(0, "http:")
+        w.line(1, "max_header_bytes: \(ByteSizeParser.format(http.maxHeaderBytes))")
+        w.line(1, "header_timeout: \(DurationParser.format(http.headerTimeout))")
+        w.line(1, "body_timeout: \(DurationParser.format(http.bodyTimeout))")
+        w.line(1, "body_min_rate: \(ByteSizeParser.format(http.bodyMinRate))")
+        w.line(1, "idle_timeout: \(DurationParser.format(http.idleTimeout))")
+        w.line(1, "max_connections: \(http.maxConnections)")
+        w.line(1, "max_body_bytes_in_flight: \(ByteSizeParser.format(http.maxBodyBytesInFlight))")
+        w.line(1, "linger: \(DurationParser.format(http.linger))")
+        w.line(1, "linger_bytes: \(ByteSizeParser.format(http.lingerBytes))")
+        w.line(1, "shutdown_grace: \(DurationParser.format(http.shutdownGrace))")
+        w.line(1, "denied_audit_interval: \(DurationParser.format(http.deniedAuditInterval))")
 
         w.line(0, "auth:")
         if auth.keys.isEmpty {
@@ -25,6 +37,11 @@ extension BeekeeperConfiguration {
             }
         }
         w.line(1, "clock_skew: \(DurationParser.format(auth.clockSkew))")
+        if let limit = auth.rateLimit {
+            w.line(1, "rate_limit: " + W.flow([("rate", W.number(limit.rate)), ("burst", "\(limit.burst)")]))
+        } else {
+            w.line(1, "rate_limit: null")
+        }
 
         w.line(0, "metrics:")
         w.line(1, "window: \(DurationParser.format(metrics.window))")

@@ -4,6 +4,7 @@ public struct BeekeeperConfiguration: Sendable, Equatable {
     public var dataDir: String = "./beekeeper-data"
     public var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9477)
     public var log = LogConfig()
+    public var http = HTTPConfig()
     public var auth = AuthConfig()
     public var metrics = MetricsConfig()
     public var bees: [BeeConfig] = []
@@ -31,7 +32,19 @@ public struct AuthConfig: Sendable, Equatable {
     /// Key name → Ed25519 public key as 64 hex characters (validated when loaded).
     public var keys: [String: String] = [:]
     public var clockSkew: Duration = .seconds(300)
+    /// A token bucket per key (SPEC section 4); nil: no limit.
+    public var rateLimit: RateLimit? = nil
     public init() {}
+
+    /// `auth.rate_limit`: `rate` requests per second refill a bucket of `burst`.
+    public struct RateLimit: Sendable, Equatable {
+        public var rate: Double
+        public var burst: Int
+        public init(rate: Double, burst: Int) {
+            self.rate = rate
+            self.burst = burst
+        }
+    }
 }
 
 public struct MetricsConfig: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Yams
 
-// The sections made of plain values: log, auth, metrics, audit and shipper.
+// The sections made of plain values: log, http, auth, metrics, audit and shipper.
 extension ConfigSchema {
     static var log: [ConfigField<LogConfig>] {
         [
@@ -13,6 +13,34 @@ extension ConfigSchema {
         [
             .value("keys", \.keys) { (d, n, p) throws(ConfigError) in try publicKeys(d, n, p) },
             .value("clock_skew", \.clockSkew) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .optionalSection("rate_limit", \.rateLimit, blank: AuthConfig.RateLimit(rate: 0, burst: 0), rateLimit),
+        ]
+    }
+
+    static var rateLimit: [ConfigField<AuthConfig.RateLimit>] {
+        [
+            .value("rate", \.rate) { (d, n, p) throws(ConfigError) in
+                let rate = try d.number(n, p)
+                guard rate > 0, rate.isFinite else { throw d.error(p, at: n, "the rate must be a positive number of requests per second") }
+                return rate
+            },
+            .value("burst", \.burst) { (d, n, p) throws(ConfigError) in try d.integer(n, p, in: 1...1_000_000_000) },
+        ]
+    }
+
+    static var http: [ConfigField<HTTPConfig>] {
+        [
+            .value("max_header_bytes", \.maxHeaderBytes) { (d, n, p) throws(ConfigError) in try d.byteSize(n, p, in: 1024...(1 << 24)) },
+            .value("header_timeout", \.headerTimeout) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .value("body_timeout", \.bodyTimeout) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .value("body_min_rate", \.bodyMinRate) { (d, n, p) throws(ConfigError) in try d.byteSize(n, p, in: 0...Int.max) },
+            .value("idle_timeout", \.idleTimeout) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .value("max_connections", \.maxConnections) { (d, n, p) throws(ConfigError) in try d.integer(n, p, in: 1...1_000_000) },
+            .value("max_body_bytes_in_flight", \.maxBodyBytesInFlight) { (d, n, p) throws(ConfigError) in try d.byteSize(n, p) },
+            .value("linger", \.linger) { (d, n, p) throws(ConfigError) in try d.duration(n, p, allowZero: true) },
+            .value("linger_bytes", \.lingerBytes) { (d, n, p) throws(ConfigError) in try d.byteSize(n, p, in: 0...Int.max) },
+            .value("shutdown_grace", \.shutdownGrace) { (d, n, p) throws(ConfigError) in try d.duration(n, p, allowZero: true) },
+            .value("denied_audit_interval", \.deniedAuditInterval) { (d, n, p) throws(ConfigError) in try d.duration(n, p, allowZero: true) },
         ]
     }
 

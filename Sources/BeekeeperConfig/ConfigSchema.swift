@@ -9,6 +9,7 @@ enum ConfigSchema {
             .value("data_dir", \.dataDir, environment: .text) { (d, n, p) throws(ConfigError) in try d.text(n, p) },
             .value("listen", \.listen, environment: .text) { (d, n, p) throws(ConfigError) in try listenAddress(d, n, p) },
             .section("log", \.log, log),
+            .section("http", \.http, http),
             .section("auth", \.auth, auth),
             .section("metrics", \.metrics, metrics),
             .value("bees", \.bees) { (d, n, p) throws(ConfigError) in try bees(d, n, p) },

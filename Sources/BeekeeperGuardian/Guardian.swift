@@ -19,11 +19,14 @@ import PCRE2
 /// 3. `too_deep`: the task's nesting depth is larger than `max_depth`. That depth is 1 (for the
 ///    containing `args` array or `kwargs` object) plus the largest `JSONValue.depth` of any
 ///    argument: `f("x")` has depth 1, `f([1])` and `f(k: {})` depth 2, and so on.
-/// 4. `unknown_funcname`: no bee serves the funcname.
-/// 5. `pattern:<id>`: the first pattern, in list order, that matches any string leaf or object
+/// 4. `duplicate_key`: an object anywhere in `args` or `kwargs` has a key twice. Parsers disagree
+///    on which member wins, so the bee could act on a member no check judged. (Signed HTTP tasks
+///    with one are refused with 400 before they get here; this catches every other source.)
+/// 5. `unknown_funcname`: no bee serves the funcname.
+/// 6. `pattern:<id>`: the first pattern, in list order, that matches any string leaf or object
 ///    key anywhere in `args` and `kwargs` (keys too, `kwargs` names included, so a hostile key is
 ///    not a blind spot).
-/// 6. `rule:<field>:<check>`: the funcname's field rules, in order. Field paths are taken from
+/// 7. `rule:<field>:<check>`: the funcname's field rules, in order. Field paths are taken from
 ///    the task object `{"args": [...], "kwargs": {...}}` (`args.0.data.object.metadata.userId`).
 ///    A field is missing when its path does not resolve or its value is JSON `null`; a missing
 ///    field fails only `required`, every other check skips it. The other checks look at the
@@ -45,7 +48,7 @@ public final class Guardian: Sendable {
     /// Every reason this Guardian can block with (a bounded set: the fixed checks, the patterns,
     /// the configured field rules), so each counter series can exist from the start.
     public var blockReasons: [String] {
-        ["payload_too_large", "arg_too_large", "too_deep", "unknown_funcname"] + patterns.map(\.reason)
+        ["payload_too_large", "arg_too_large", "too_deep", "duplicate_key", "unknown_funcname"] + patterns.map(\.reason)
             + rules.keys.sorted().flatMap { rules[$0]!.map(\.reason) }
     }
 
@@ -100,6 +103,8 @@ public final class Guardian: Sendable {
         }
 
         if 1 + (arguments.map(\.depth).max() ?? 0) > maxDepth { return .blocked(reason: "too_deep") }
+
+        if request.args.firstDuplicateKey() != nil || request.kwargs.firstDuplicateKey() != nil { return .blocked(reason: "duplicate_key") }
 
         guard knownFuncnames.contains(request.funcname) else { return .blocked(reason: "unknown_funcname") }
 

@@ -6,13 +6,18 @@ extension HTTPRoutes {
     /// A task body as the pipeline's submission, or the 400 that says what is wrong with it.
     private func submission(body: [UInt8], actor: String) -> Result<TaskSubmission, APIError> {
         Result { () throws(TaskRequest.Invalid) in try TaskRequest(body: body).submission(body: body, actor: actor) }
-            .mapError { .badRequest($0.message) }
+            .mapError { $0.tooDeep ? .tooDeep($0.message) : .badRequest($0.message) }
     }
 
     /// `POST /v1/tasks`: body to submission, pipeline, outcome to answer.
     func submitTask(body: [UInt8], actor: String) async -> HTTPAnswer {
         switch submission(body: body, actor: actor) {
         case .success(let submission): return await pipeline.run(submission).httpAnswer
+        case .failure(let error) where error.code == "too_deep":
+            // As a Guardian block answers: the error and the outcome fields in one object.
+            return HTTPAnswer(status: 422, body: [
+                "error": ["code": "too_deep", "message": .string(error.message)], "outcome": "blocked", "reason": "too_deep",
+            ])
         case .failure(let error): return HTTPAnswer(error)
         }
     }
@@ -22,6 +27,8 @@ extension HTTPRoutes {
         let submission: TaskSubmission
         switch self.submission(body: body, actor: actor) {
         case .success(let value): submission = value
+        case .failure(let error) where error.code == "too_deep":
+            return HTTPAnswer(status: 200, body: ["decision": "blocked", "reason": "too_deep"])
         case .failure(let error): return HTTPAnswer(error)
         }
         do {

@@ -28,6 +28,12 @@ package struct HTTPRoutes: Sendable {
     /// The ColonyOS source's state for `/readyz` (nil without a `colonies` section): shown, never
     /// a reason, since signed HTTP tasks keep working while the Colonies server is away.
     var coloniesDetail: (@Sendable () -> JSONValue)? = nil
+    /// `auth.rate_limit`; nil: no limit.
+    var rateLimiter: KeyRateLimiter? = nil
+    /// `http.max_body_bytes_in_flight`.
+    var bodyBudget = BodyBudget(limit: Int.max)
+    /// Aggregates repeated `auth.denied`; nil records each one (in-process tests).
+    var denials: DenialLedger? = nil
 
     static let jsonContentType = "application/json; charset=utf-8"
 
@@ -55,51 +61,101 @@ package struct HTTPRoutes: Sendable {
 
     // MARK: Signed requests
 
-    /// Size and media type are judged from the headers before any body byte is read; the body is
-    /// read up to the limit only, then its signature is checked.
-    func signed(_ incoming: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
-        var request = incoming
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+    /// Everything that can be judged from the headers is judged before any body byte is read:
+    /// size, media type, the key, timestamp and nonce (``RequestVerifier/precheck(header:)``), the
+    /// key's rate limit. Only then is the body read, up to the limit and within the body budget,
+    /// and its signature checked. Any answer given before the body is read closes the connection (the
+    /// edge does that), so an unread body is never drained.
+    func signed(_ request: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
         }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
-            return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"))
-        }
-        let body: [UInt8]
-        do {
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            body = Array(buffer.readableBytesView)
-        } catch {
-            return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
+            return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"), close: true)
         }
         let headers = request.headers
+        let header: (String) -> String? = { name in HTTPField.Name(name).flatMap { headers[$0] } }
+        let keyName: String
+        do {
+            keyName = try verifier.precheck(header: header)
+        } catch {
+            return await deny(request, error)
+        }
+        if let rateLimiter, let wait = rateLimiter.take(keyName) {
+            if let refusal = await auditDenial(request, reason: "rate_limited", message: "over auth.rate_limit") { return refusal }
+            return HTTPRoutes.error(.rateLimited(key: keyName, retryAfter: wait), close: true)
+        }
+        let body: [UInt8]
+        switch await readBody(request) {
+        case .success(let bytes): body = bytes
+        case .failure(let refusal): return HTTPRoutes.error(refusal, close: true)
+        }
         let verification = Result { () throws(AuthFailure) -> String in
             try verifier.verify(
                 method: request.method.rawValue, path: request.uri.description,
-                bodySHA256Hex: Hex.encode(SHA256.hash(body)),
-                header: { name in HTTPField.Name(name).flatMap { headers[$0] } })
+                bodySHA256Hex: Hex.encode(SHA256.hash(body)), header: header)
         }
         let actor: String
         switch verification {
-        case .success(let name):
-            actor = name
-        case .failure(let error):
-            let claimed = request.headers[HTTPField.Name(SignedRequest.keyHeader)!] ?? ""
-            let denial = AuditRecord(type: "auth.denied", fields: [
-                .init("reason", .string(error.code)), .init("message", .string(error.description)),
-                .init("key", .string(String(claimed.prefix(128)))), .init("method", .string(request.method.rawValue)),
-                .init("path", .string(String(request.uri.path.prefix(256)))),
-            ])
-            do {
-                try await pipeline.record([denial])
-            } catch {
-                return HTTPRoutes.error(TaskRejection.auditUnavailable.apiError)
-            }
-            return HTTPRoutes.error(.unauthorized(code: error.code, error.description))
+        case .success(let name): actor = name
+        case .failure(let error): return await deny(request, error)
         }
         let answer = await handle(body, actor)
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
+    }
+
+    /// The body, up to the limit. Its bytes count against `http.max_body_bytes_in_flight` as they
+    /// arrive (not as declared, so a stalled upload holds only what it sent) until it is read.
+    func readBody(_ request: Request) async -> Result<[UInt8], APIError> {
+        var body: [UInt8] = []
+        var reserved = 0
+        defer { bodyBudget.release(reserved) }
+        do {
+            for try await part in request.body {
+                guard body.count + part.readableBytes <= maxBodyBytes else { return .failure(.payloadTooLarge(limit: maxBodyBytes)) }
+                guard bodyBudget.reserve(part.readableBytes) else {
+                    return .failure(.unavailable(code: "busy", "request bodies in flight are at http.max_body_bytes_in_flight; retry later", retryAfter: 1))
+                }
+                reserved += part.readableBytes
+                body.append(contentsOf: part.readableBytesView)
+            }
+        } catch {
+            // The client went away or broke the framing mid-body: nobody reads this answer.
+            return .failure(.badRequest("the request body could not be read: \(error)"))
+        }
+        return .success(body)
+    }
+
+    /// 401 for a failed signature check, audited (in aggregate when it repeats).
+    func deny(_ request: Request, _ error: AuthFailure) async -> Response {
+        if let refusal = await auditDenial(request, reason: error.code, message: error.description) { return refusal }
+        return HTTPRoutes.error(.unauthorized(code: error.code, error.description), close: true)
+    }
+
+    /// Records a denial now when it is the first of its reason and source in the interval; the
+    /// rest go into the interval's aggregate. A 503 when the audit log cannot take it.
+    func auditDenial(_ request: Request, reason: String, message: String) async -> Response? {
+        let claimed = request.headers[HTTPField.Name(SignedRequest.keyHeader)!] ?? ""
+        let source = HTTPRoutes.source(of: request)
+        if let denials, !denials.note(reason: reason, source: source, key: claimed, path: request.uri.path) { return nil }
+        let record = AuditRecord(type: "auth.denied", fields: [
+            .init("reason", .string(reason)), .init("message", .string(message)),
+            .init("key", .string(String(claimed.prefix(128)))), .init("method", .string(request.method.rawValue)),
+            .init("path", .string(String(request.uri.path.prefix(256)))), .init("source", .string(source)),
+        ])
+        do {
+            try await pipeline.record([record])
+            return nil
+        } catch {
+            return HTTPRoutes.error(TaskRejection.auditUnavailable.apiError)
+        }
+    }
+
+    /// The client's address as the edge saw it (``EdgeHTTP1Channel/peerHeader``).
+    static func source(of request: Request) -> String {
+        String((request.headers[EdgeHTTP1Channel.peerHeader] ?? "unknown").prefix(64))
     }
 
     // MARK: Reads

@@ -11,6 +11,7 @@ package import BeekeeperPipeline
 import BeekeeperShipper
 import Foundation
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import ServiceLifecycle
 import Sodium
@@ -34,6 +35,7 @@ public struct Sidecar: Sendable {
     package let pipeline: TaskPipeline
     let bees: [Bee]
     package let routes: HTTPRoutes
+    let edge: EdgeLimits
     let guardianStats: GuardianStats
     let statsPath: String
     let shipper: Shipper?
@@ -159,6 +161,10 @@ public struct Sidecar: Sendable {
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
         if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
+        routes.rateLimiter = configuration.auth.rateLimit.map { KeyRateLimiter(rate: $0.rate, burst: $0.burst) }
+        routes.bodyBudget = BodyBudget(limit: configuration.http.maxBodyBytesInFlight)
+        routes.denials = DenialLedger(interval: configuration.http.deniedAuditInterval, registry: metrics.registry)
+        let edge = EdgeLimits(configuration: configuration.http, registry: metrics.registry)
         let reloader = ConfigReloader(
             started: configuration, configSource: configSource,
             load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment, firstRun: firstRun) },
@@ -166,7 +172,7 @@ public struct Sidecar: Sendable {
             logger: logger)
         return Sidecar(
             configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
-            bees: bees, routes: routes, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,
+            bees: bees, routes: routes, edge: edge, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,
             backups: backups, backupScheduler: backupScheduler, colonies: colonies, reloader: reloader)
     }
 
@@ -206,8 +212,10 @@ public struct Sidecar: Sendable {
         let listen = configuration.listen
         let logger = self.logger
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
+        let edge = self.edge
         let app = Application(
             router: routes.makeRouter(),
+            server: HTTPServerBuilder { responder in EdgeHTTP1Channel(responder: responder, limits: edge) },
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "beekeeper"),
             onServerRunning: { channel in
                 // Tests and operators read the bound port from this line (listen port 0 picks one).
@@ -223,6 +231,8 @@ public struct Sidecar: Sendable {
         // then the shipper (an upload in flight is abandoned unmarked), then audit.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: AuditLogService(audit: audit, pipeline: pipeline, logger: logger)),
+            // Stops after HTTP, so the last aggregate of denials is written before the audit log closes.
+            .init(service: DenialAuditService(ledger: routes.denials!, pipeline: pipeline, logger: logger)),
             .init(service: AuditRetentionService(
                 directory: configuration.auditDirectory, keepShipped: configuration.audit.keepShipped,
                 interval: AuditRetentionService.interval(keepShipped: configuration.audit.keepShipped), logger: logger)),

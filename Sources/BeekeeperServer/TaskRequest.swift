@@ -10,6 +10,8 @@ struct TaskRequest: Sendable {
 
     struct Invalid: Error {
         var message: String
+        /// Nested deeper than the parser goes: a Guardian `too_deep` block (422), not a 400.
+        var tooDeep = false
     }
 
     /// Parses a request body: malformed JSON and a wrong shape both come back as `Invalid`.
@@ -18,7 +20,13 @@ struct TaskRequest: Sendable {
         do {
             value = try JSONValue.parse(body)
         } catch {
+            if case .tooDeep = error.reason { throw Invalid(message: "nesting deeper than guardian.max_depth", tooDeep: true) }
             throw Invalid(message: "malformed JSON: \(error)")
+        }
+        // Parsers disagree on which of two equal keys wins: the Guardian would judge one member
+        // and a bee's parser could act on the other, so such a body is refused outright.
+        if let path = value.firstDuplicateKey() {
+            throw Invalid(message: "duplicate key \(path) in the task body")
         }
         try self.init(value)
     }

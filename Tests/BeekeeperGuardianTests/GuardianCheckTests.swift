@@ -56,11 +56,12 @@ import Testing
         }
         let reasons = guardian.blockReasons
         #expect(Set(reasons).count == reasons.count)
-        #expect(reasons.count == 4 + guardian.patternIDs.count + 2)
+        #expect(reasons.count == 5 + guardian.patternIDs.count + 2)
         let requests: [GuardianRequest] = [
             Self.request(payloadBytes: 1001),
             Self.request(args: [.string(String(repeating: "a", count: 200))]),
             Self.request(args: [[[["deep"]]]]),
+            Self.request(args: [.object([.init("tier", "platinum"), .init("tier", "gold")])]),
             Self.request("nobody"),
             Self.request(args: ["x'; DROP TABLE users; --"]),
             Self.request(args: ["../../../../etc/passwd"]),

@@ -71,7 +71,9 @@ struct AuditDiskFullTests {
             // No Guardian stats persistence either: its atomic replace moves a page of the tmpfs
             // (new file, old one freed), and a page freed at the wrong moment let a terminal record
             // through that a test needed refused (seen once in a loaded full run).
-            "BEEKEEPER_GUARDIAN_PERSIST_INTERVAL": "1h"
+            "BEEKEEPER_GUARDIAN_PERSIST_INTERVAL": "1h",
+            // Every unsigned request writes its own auth.denied record: the tests fill pages with them.
+            "BEEKEEPER_HTTP_DENIED_AUDIT_INTERVAL": "0s",
         ])
         // Runs before the unmount: nothing may keep the tmpfs busy.
         defer {

@@ -11,7 +11,10 @@ struct HTTPEdgeTests {
         let script = SidecarProcess.packageRoot + "/Tests/BeekeeperIntegrationTests/Tools/chunked_post.py"
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: SidecarProcess.python)
-        probe.arguments = [script, String(sidecar.port), "/v1/tasks", String(32 << 20)]
+        // Signed headers (over an empty body, so the signature is wrong): they pass the checks made
+        // before the body is read, and only then is the body read, up to the limit.
+        let signed = sidecar.signedHeaders(path: "/v1/tasks", body: []).filter { $0.0 != "Content-Type" }.map { "\($0.0): \($0.1)" }
+        probe.arguments = [script, String(sidecar.port), "/v1/tasks", String(32 << 20)] + signed
         let pipe = Pipe()
         probe.standardOutput = pipe
         try probe.run()

@@ -41,6 +41,20 @@ struct TaskPipelineTests {
         #expect(types == ["task.received", "task.blocked"])
     }
 
+    @Test("a duplicate key from any source is blocked, so the bee never gets a member the checks did not judge")
+    func duplicateKeys() async throws {
+        let fixture = try await PipelineFixture.make()
+        defer { fixture.cleanup() }
+        let twice: JSONValue = .object([.init("tier", "platinum"), .init("tier", "gold")])
+        let outcome = await fixture.pipeline.run(fixture.submission("echo", id: "t-dup", args: [["metadata": twice]]))
+        try await fixture.close()
+
+        #expect(outcome.kind == .blocked(reason: "duplicate_key"))
+        #expect(fixture.runs(of: "t-dup") == 0)
+        let types = try fixture.records(of: "t-dup").compactMap { $0["type"]?.stringValue }
+        #expect(types == ["task.received", "task.blocked"])
+    }
+
     @Test("a failing bee's error and a timeout come back as outcomes")
     func failureAndTimeout() async throws {
         let fixture = try await PipelineFixture.make()

@@ -5,10 +5,12 @@ import socket
 import sys
 
 port, path, total = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+# Further arguments are header lines ("Name: value"): a signed request's headers, so the body is read at all.
+extra = "".join(f"{line}\r\n" for line in sys.argv[4:])
 sock = socket.create_connection(("127.0.0.1", port), timeout=20)
 sock.sendall(
     f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-    f"Transfer-Encoding: chunked\r\n\r\n".encode()
+    f"Transfer-Encoding: chunked\r\n{extra}\r\n".encode()
 )
 chunk = b"a" * 65536
 sent = 0

@@ -14,6 +14,7 @@ packages=(
   gzip procps python3
   wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
+  chromium chromium-driver                                              # the audit review pages in a real browser
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -38,3 +39,7 @@ python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet 
 
 # pycolonies (the ColonyOS Python SDK) checks Beekeeper's ColonyOS signatures with its own secp256k1.
 python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pycolonies==1.0.25
+
+# Selenium drives Debian's chromium (through chromium-driver) in the audit review page tests;
+# nothing downloads a browser.
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium

@@ -1,5 +1,6 @@
 public import BeekeeperConfig
 package import BeekeeperAudit
+import BeekeeperAuditPages
 import BeekeeperAuth
 import BeekeeperBackup
 package import BeekeeperColoniesSource
@@ -155,6 +156,11 @@ public struct Sidecar: Sendable {
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
         if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
+        do {
+            routes.auditPages = try AuditPages.forDataDirectory(configuration: configuration, stateDirectory: stateDirectory)
+        } catch {
+            throw SidecarStartupError(description: error.description)
+        }
         let reloader = ConfigReloader(
             started: configuration, configSource: configSource,
             load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment) },

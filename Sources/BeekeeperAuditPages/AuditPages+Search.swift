@@ -119,13 +119,14 @@ extension AuditPages {
         headers[.contentDisposition] = "attachment; filename=\"audit.\(csv ? "csv" : "jsonl")\""
         let pool = self
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            if csv { try await writer.write(ByteBuffer(string: AuditCSV.header)) }
+            // The header goes out with the first batch, so an empty result is still one write.
+            var text = csv ? AuditCSV.header : ""
             while true {
                 let batch = try await pool.offLoop { try cursor.next(1000) }
-                if batch.isEmpty { break }
-                var text = ""
                 for entry in batch { text += csv ? AuditCSV.row(entry.record) : entry.line + "\n" }
-                try await writer.write(ByteBuffer(string: text))
+                if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
+                text = ""
+                if batch.isEmpty { break }
             }
             try await writer.finish(nil)
         })

@@ -106,6 +106,8 @@ struct AuditPagesBrowserTests {
         #expect(cli.status == 0, "\(cli.output)")
         let csv = try #require(seen["csv"]?.stringValue, "no CSV downloaded: \(seen)")
         #expect(csv == cli.output)
+        let fetched = try await sidecar.get("/audit/search?task=it-3&format=csv")
+        #expect(String(decoding: fetched.body, as: UTF8.self) == cli.output)
         let rows = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 5)
         // duration_ms of task.succeeded against the JSONL of `audit query`.

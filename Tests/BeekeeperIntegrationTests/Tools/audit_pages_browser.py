@@ -103,12 +103,22 @@ def walk(args):
         shot(driver, args.shots, "04-record")
         driver.back()
 
+        started = time.time()
         driver.find_element(By.ID, "task-csv").click()
+        # Done when the file exists, no partial download is left and its size holds for half a second.
         deadline = time.time() + 30
         csv_path = os.path.join(args.downloads, "audit.csv")
-        while time.time() < deadline and not (os.path.exists(csv_path) and not os.path.exists(csv_path + ".crdownload")):
+        last_size, stable_since = -1, time.time()
+        while time.time() < deadline:
+            partial = [n for n in os.listdir(args.downloads) if n.endswith(".crdownload")] if os.path.isdir(args.downloads) else []
+            size = os.path.getsize(csv_path) if os.path.exists(csv_path) else -1
+            if size != last_size:
+                last_size, stable_since = size, time.time()
+            elif size >= 0 and not partial and time.time() - stable_since > 1.0:
+                break
             time.sleep(0.1)
-        out["csv"] = open(csv_path, encoding="utf-8").read() if os.path.exists(csv_path) else None
+        out["csv_seconds"] = time.time() - started
+        out["csv"] = open(csv_path, encoding="utf-8", newline="").read() if os.path.exists(csv_path) else None
 
         # The whole log, unfiltered, as CSV: a download link of the search page.
         driver.get(args.base + "/audit/search")

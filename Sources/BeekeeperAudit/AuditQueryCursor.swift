@@ -1,4 +1,4 @@
-public import BeekeeperCore
+import BeekeeperCore
 
 /// Reads a query's matches oldest first in batches, keeping its place (segment and reader)
 /// between them: what a download streams, in constant memory and without reading any line twice.

@@ -102,7 +102,7 @@ extension AuditPages {
             let typeClass = "type-" + (entry.type.split(separator: ".").last.map(String.init) ?? "")
             return [
                 "<a href=\"/audit/records/\(entry.seq)\">\(entry.seq)</a>", "<span class=\"mono\">\(HTML.escape(cells[1]))</span>",
-                "<span class=\"\(HTML.escape(typeClass))\">\(HTML.escape(cells[2]))</span>", HTML.escape(cells[3]), HTML.escape(cells[4]),
+                "<span class=\"nowrap \(HTML.escape(typeClass))\">\(HTML.escape(cells[2]))</span>", HTML.escape(cells[3]), HTML.escape(cells[4]),
                 task.map { "<a class=\"task\" href=\"/audit/tasks/\(HTML.escape(HTML.percent($0)))\">\(HTML.escape($0))</a>" } ?? "-",
                 HTML.escape(AuditTable.detail(entry.record, limit: nil)),
             ]

@@ -86,7 +86,8 @@ enum HTML {
         table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
         th, td { text-align: left; padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { font-weight: 600; font-size: 13px; color: var(--muted); background: #f3f4f1; }
-        td { font-size: 14px; overflow-wrap: anywhere; }
+        td { font-size: 14px; overflow-wrap: break-word; }
+        td .mono, td.nowrap, .nowrap { white-space: nowrap; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 13px; }
         pre { background: #fff; border: 1px solid var(--line); padding: 0.8rem; white-space: pre-wrap; overflow-wrap: anywhere; }

@@ -20,9 +20,10 @@ enum SVGPlot {
             out += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#616e7c\">\(number(maximum * Double(step) / 3))</text>"
         }
         let slot = plotWidth / Double(max(bars.count, 1))
-        let barWidth = max(1, slot * 0.8 / Double(max(series.count, 1)))
+        // Bars stay slim when there are few buckets: a single wide block reads as a frame, not data.
+        let barWidth = min(28, max(1, slot * 0.8 / Double(max(series.count, 1))))
         for (index, bar) in bars.enumerated() {
-            let x0 = left + slot * Double(index) + slot * 0.1
+            let x0 = left + slot * Double(index) + (slot - barWidth * Double(series.count)) / 2
             for (s, value) in bar.values.enumerated() where s < series.count {
                 let h = plotHeight * value / maximum
                 out += "<rect x=\"\(f(x0 + barWidth * Double(s)))\" y=\"\(f(top + plotHeight - h))\" width=\"\(f(barWidth))\" height=\"\(f(h))\" fill=\"\(series[s].colour)\"><title>\(HTML.escape(bar.label)): \(number(value)) \(HTML.escape(series[s].name))</title></rect>"

@@ -11,10 +11,12 @@ binary=${BEEKEEPER_BINARY:-$root/.build-rel/release/beekeeper}
 [ -x "$binary" ] || { echo "build first: swift build -c release --scratch-path .build-rel --product beekeeper" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 "$root/scripts/gen-audit-log.py" "$work/audit" "$records" "$per_segment"
-echo "log: $records records, $(du -sh "$work/audit" | cut -f1) on disk in $(ls "$work/audit" | wc -l) segments"
+# BENCH_LOG_DIR: an audit directory generated before (same RECORDS), to skip the minute of generating.
+log=${BENCH_LOG_DIR:-$work/audit}
+[ -n "${BENCH_LOG_DIR:-}" ] || python3 "$root/scripts/gen-audit-log.py" "$log" "$records" "$per_segment"
+echo "log: $records records, $(du -sh "$log" | cut -f1) on disk in $(ls "$log" | wc -l) segments"
 printf 'data_dir: %s/data\n' "$work" > "$work/beekeeper.yaml"
-"$binary" audit serve --dir "$work/audit" --listen 127.0.0.1:0 --config "$work/beekeeper.yaml" 2> "$work/serve.log" &
+"$binary" audit serve --dir "$log" --listen 127.0.0.1:0 --config "$work/beekeeper.yaml" 2> "$work/serve.log" &
 server=$!
 for _ in $(seq 100); do grep -q 'address=' "$work/serve.log" && break; sleep 0.1; done
 port=$(grep -o 'address=[^ ]*' "$work/serve.log" | head -1 | sed 's/.*://')

@@ -11,9 +11,15 @@ extension AuditQuery {
 
     /// The newest `size` matches with a seq below `before` (all when nil).
     /// - Parameter index: narrows a `taskID` query to the segments that may hold the task.
-    public func page(directory: String, hmacKey: [UInt8]?, before: UInt64?, size: Int, index: AuditTaskIndex? = nil) throws(AuditError) -> Page {
+    /// - Parameter include: segments to read at all (nil: every one), e.g. those a summary says
+    ///   hold the type asked for.
+    public func page(
+        directory: String, hmacKey: [UInt8]?, before: UInt64?, size: Int, index: AuditTaskIndex? = nil,
+        include: ((AuditSegment) -> Bool)? = nil
+    ) throws(AuditError) -> Page {
         let matcher = matcher(hmacKey: hmacKey)
         var segments = try AuditSegments.list(directory: directory)
+        if let include { segments = segments.filter(include) }
         if let taskID, let index { segments = try index.candidates(taskID: taskID, in: segments) }
         // Newest segment first; the newest matches end up first.
         var collected: [AuditEntry] = []

@@ -53,6 +53,13 @@ public final class AuditSummary: Sendable {
         return total
     }
 
+    /// false only when `segment` is sealed, already counted and holds no record of `type`: a
+    /// search for a rare type can skip it without reading it.
+    public func mayHold(type: String, in segment: AuditSegment) -> Bool {
+        guard segment.isCompressed, let counts = sealed.withLock({ $0["\(segment.fileName).\(segment.byteCount)"] }) else { return true }
+        return counts.byType[type] != nil
+    }
+
     static func count(_ segment: AuditSegment) throws(AuditError) -> Counts {
         var counts = Counts()
         let reader = try SegmentLineReader.open(segment)

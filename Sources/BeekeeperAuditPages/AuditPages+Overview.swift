@@ -12,8 +12,11 @@ extension AuditPages {
             let report = try status.report()
             let segments = try AuditSegments.list(directory: directory)
             let counts = try summary.counts()
-            let blocks = try AuditQuery(type: "task.blocked").page(directory: directory, hmacKey: nil, before: nil, size: 10)
-            let failures = try AuditQuery(type: "task.failed").page(directory: directory, hmacKey: nil, before: nil, size: 10)
+            // The counts just taken say which sealed segments hold blocks or failures at all.
+            let blocks = try AuditQuery(type: "task.blocked").page(
+                directory: directory, hmacKey: nil, before: nil, size: 10, include: { summary.mayHold(type: "task.blocked", in: $0) })
+            let failures = try AuditQuery(type: "task.failed").page(
+                directory: directory, hmacKey: nil, before: nil, size: 10, include: { summary.mayHold(type: "task.failed", in: $0) })
             return (report, segments, counts, blocks.entries, failures.entries)
         }
         var body = ""

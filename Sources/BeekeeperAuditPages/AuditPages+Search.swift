@@ -65,8 +65,13 @@ extension AuditPages {
             return try await download(form.query, csv: format == "csv")
         }
         let before = form.values["before"].flatMap(UInt64.init)
-        let (query, directory, hmacKey, index) = (form.query, directory, hmacKey, index)
-        let page = try await offLoop { try query.page(directory: directory, hmacKey: hmacKey, before: before, size: Self.pageSize, index: index) }
+        let (query, directory, hmacKey, index, summary) = (form.query, directory, hmacKey, index, summary)
+        // An exact type skips the sealed segments the overview's counts know hold none of it.
+        let exactType = query.type.flatMap { $0.hasSuffix("*") ? nil : $0 }
+        let page = try await offLoop {
+            try query.page(directory: directory, hmacKey: hmacKey, before: before, size: Self.pageSize, index: index,
+                include: exactType.map { type in { summary.mayHold(type: type, in: $0) } })
+        }
 
         var body = Self.searchForm(form)
         let here = HTML.query(form.pairs)

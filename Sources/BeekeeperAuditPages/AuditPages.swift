@@ -67,7 +67,7 @@ package struct AuditPages: Sendable {
             }
         case .notLoopback:
             return Self.html(.forbidden, HTML.page(
-                title: "Loopback only", source: source,
+                title: "Loopback only", source: "",
                 body: "<p>These pages answer clients on this machine only, because no <code>review.token_file</code> is set.</p>"))
         case .signInRequired:
             var response = Self.html(.unauthorized, signInPage(message: nil))
@@ -77,7 +77,8 @@ package struct AuditPages: Sendable {
     }
 
     func signInPage(message: String?) -> String {
-        HTML.page(title: "Sign in", source: source, body: """
+        // Nothing about the log, not even where it is, before sign-in.
+        HTML.page(title: "Sign in", source: "", body: """
             <form class="signin" method="post" action="/audit/sign-in">
             \(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
             <label for="token">Review token</label>

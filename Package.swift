@@ -108,9 +108,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The audit review pages (SPEC section 12): server-rendered HTML over any audit directory,
+        // for the sidecar's router and `beekeeper audit serve`.
+        .target(
+            name: "BeekeeperAuditPages",
+            dependencies: [
+                "BeekeeperAudit", "BeekeeperConfig", "BeekeeperCore", "Sodium",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BeekeeperServer",
             dependencies: [
+                "BeekeeperAuditPages",
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline", "BeekeeperColoniesSource",
                 "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -135,8 +149,9 @@ let package = Package(
             name: "beekeeper",
             dependencies: [
                 "BeekeeperServer", "BeekeeperGuardian", "BeekeeperConfig", "BeekeeperAuth", "BeekeeperAudit", "BeekeeperBackup", "BeekeeperCore",
-                "BeekeeperShipper", "BeekeeperColonies", "BeekeeperColoniesSource", "Sodium", "Curl",
+                "BeekeeperShipper", "BeekeeperColonies", "BeekeeperColoniesSource", "BeekeeperAuditPages", "Sodium", "Curl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -147,7 +162,7 @@ let package = Package(
             name: "beekeeper-bench",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
-                "Sodium", "Zlib", "Curl",
+                "BeekeeperAuditPages", "Sodium", "Zlib", "Curl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BeekeeperBench",
@@ -179,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BeekeeperAuditTests",
-            dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperAudit", "BeekeeperCore", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -199,6 +214,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeekeeperAuditPagesTests",
+            dependencies: [
+                "BeekeeperAuditPages", "BeekeeperAudit", "BeekeeperCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

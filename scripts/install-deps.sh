@@ -15,6 +15,7 @@ packages=(
   groff-base bash                                                       # the man page renders without warnings; completions source
   wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
+  chromium chromium-driver                                              # the audit review pages in a real browser
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -49,3 +50,6 @@ python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet --disab
 python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7"
 python3 -c "import mypy" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check mypy
 python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"
+# Selenium drives Debian's chromium (through chromium-driver) in the audit review page tests;
+# nothing downloads a browser.
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium

@@ -79,4 +79,19 @@ struct AuditLine {
         return .success(
             AuditLine(seq: seq, ts: ts, type: type, chain: chain, value: value, prefixCount: count - suffixCount))
     }
+
+    /// The seq of a line that starts `{"seq":<digits>,`, without parsing the rest; nil otherwise.
+    static func leadingSeq(_ line: [UInt8]) -> UInt64? {
+        let prefix: [UInt8] = Array(#"{"seq":"#.utf8)
+        guard line.count > prefix.count, line.starts(with: prefix) else { return nil }
+        var value: UInt64 = 0
+        var index = prefix.count
+        while index < line.count, line[index] >= 48, line[index] <= 57 {
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            value = times + UInt64(line[index] - 48)
+            index += 1
+        }
+        return index > prefix.count && index < line.count && line[index] == 44 ? value : nil
+    }
 }

@@ -51,9 +51,7 @@ public struct AuditQuery: Sendable {
     /// line, are skipped: `audit verify` is where faults are reported.
     /// - Parameter hmacKey: the audit HMAC key; without it `hmac_fields` cannot be matched by value.
     public func run(directory: String, hmacKey: [UInt8]?, _ body: (JSONValue, _ rawLine: String) throws -> Bool) throws {
-        let sinceMicros = since.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded(.down)) }
-        let untilMicros = until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded(.up)) }
-        let hmacs = hmacKey.map { key in fields.map { AuditLog.hmac($0.value, key: key) } }
+        let matcher = matcher(hmacKey: hmacKey)
         var matched = 0
         let segments = try AuditSegments.list(directory: directory)
         for (index, segment) in segments.enumerated() {
@@ -61,20 +59,68 @@ public struct AuditQuery: Sendable {
             if let afterSeq, index + 1 < segments.count, segments[index + 1].firstSeq <= afterSeq + 1 { continue }
             let reader = try SegmentLineReader.open(segment)
             while let line = try reader.next() {
-                guard line.terminated, case .success(let record) = AuditLine.parse(line.bytes[...]) else { continue }
+                guard line.terminated, let record = matcher.match(line.bytes) else { continue }
                 if let afterSeq, record.seq <= afterSeq { continue }
-                if sinceMicros != nil || untilMicros != nil {
-                    guard let ts = AuditTimestamp.parse(record.ts) else { continue }
-                    if let sinceMicros, ts < sinceMicros { continue }
-                    if let untilMicros, ts >= untilMicros { continue }
-                }
-                guard matches(record.type, record.value, hmacs: hmacs) else { continue }
                 matched += 1
                 guard try body(record.value, String(decoding: line.bytes, as: UTF8.self)) else { return }
                 if let limit, matched >= limit { return }
             }
         }
     }
+
+    /// The filters compiled for one run: times as microseconds, HMACs of the clear values, and
+    /// the bytes a line must hold when a task id is asked for (so most lines are never parsed).
+    struct Matcher {
+        let query: AuditQuery
+        let sinceMicros: Int64?
+        let untilMicros: Int64?
+        let hmacs: [String]?
+        /// Bytes every matching line holds (`"task_id":"…"`, `"type":"…"`, `"bee":"…"`,
+        /// `"funcname":"…"` for the filters given): lines without them are never parsed.
+        let needles: [[UInt8]]
+
+        /// No filter at all: every record matches, so a reader need not parse a line to decide.
+        var acceptsAll: Bool {
+            sinceMicros == nil && untilMicros == nil && needles.isEmpty && query.type == nil && query.bee == nil && query.funcname == nil
+                && query.outcome == nil && query.fields.isEmpty
+        }
+
+        /// The parsed record when the line is one and passes every filter.
+        func match(_ bytes: [UInt8]) -> AuditLine? {
+            for needle in needles where !ByteSearch.contains(bytes, needle) { return nil }
+            guard case .success(let record) = AuditLine.parse(bytes[...]) else { return nil }
+            if sinceMicros != nil || untilMicros != nil {
+                guard let ts = AuditTimestamp.parse(record.ts) else { return nil }
+                if let sinceMicros, ts < sinceMicros { return nil }
+                if let untilMicros, ts >= untilMicros { return nil }
+            }
+            return query.matches(record.type, record.value, hmacs: hmacs) ? record : nil
+        }
+    }
+
+    func matcher(hmacKey: [UInt8]?) -> Matcher {
+        Matcher(
+            query: self,
+            sinceMicros: since.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded(.down)) },
+            untilMicros: until.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded(.up)) },
+            hmacs: hmacKey.map { key in fields.map { AuditLog.hmac($0.value, key: key) } },
+            needles: [
+                taskID.map { Self.needle("task_id", $0) }, type.flatMap { $0.hasSuffix("*") ? nil : Self.needle("type", $0) },
+                bee.map { Self.needle("bee", $0) }, funcname.map { Self.needle("funcname", $0) },
+            ].compactMap { $0 })
+    }
+
+    /// `"key":"<value as the log escapes it>"`.
+    static func needle(_ key: String, _ value: String) -> [UInt8] {
+        var text = ""
+        JSONValue.writeString(key, to: &text)
+        text += ":"
+        JSONValue.writeString(value, to: &text)
+        return Array(text.utf8)
+    }
+
+    /// `"task_id":"<id as the log escapes it>"`: the bytes every record of that task holds.
+    static func taskNeedle(_ taskID: String) -> [UInt8] { needle("task_id", taskID) }
 
     /// Whether a parsed record passes every filter but the time range.
     public func matches(_ record: JSONValue, hmacKey: [UInt8]?) -> Bool {

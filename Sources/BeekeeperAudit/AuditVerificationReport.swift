@@ -1,5 +1,12 @@
 /// What `AuditVerifier.verify` checked and the first fault, if any.
 public struct AuditVerificationReport: Sendable, Equatable, CustomStringConvertible {
+    public static func == (left: Self, right: Self) -> Bool {
+        left.fault == right.fault && left.recordsChecked == right.recordsChecked && left.segmentsChecked == right.segmentsChecked
+            && left.checkpointsVerified == right.checkpointsVerified && left.firstSeq == right.firstSeq && left.lastSeq == right.lastSeq
+            && left.firstTrustedSeq == right.firstTrustedSeq && left.checkpointKeys == right.checkpointKeys && left.keyChecked == right.keyChecked
+            && left.lastCheckpoint?.seq == right.lastCheckpoint?.seq && left.lastCheckpoint?.key == right.lastCheckpoint?.key
+    }
+
     /// The first fault; nil when everything checked is intact.
     public var fault: AuditFault?
     public var recordsChecked = 0
@@ -16,6 +23,8 @@ public struct AuditVerificationReport: Sendable, Equatable, CustomStringConverti
     public var checkpointKeys: [String] = []
     /// Whether checkpoint keys were compared with a given public key.
     public var keyChecked = false
+    /// The newest checkpoint seen (its own seq) and the key that signed it.
+    public var lastCheckpoint: (seq: UInt64, key: String)?
 
     public init() {}
 

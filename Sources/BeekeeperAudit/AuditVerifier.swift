@@ -28,6 +28,9 @@ public enum AuditVerifier {
         var path: String
         var firstSeq: UInt64?
         var compressed: Bool
+        /// The live segment of a running sidecar: a partial last line is still being written,
+        /// not torn, and is left for the next look.
+        var live = false
     }
 
     private static func collect(_ paths: [String]) throws(AuditError) -> [SegmentFile] {
@@ -51,8 +54,9 @@ public enum AuditVerifier {
     }
 }
 
-/// The running state of a verification across segments.
-private struct ChainVerifier {
+/// The running state of a verification across segments (copied to check the live segment on top
+/// of the sealed ones without checking those again).
+struct ChainVerifier {
     let publicKey: Ed25519.PublicKey?
     var report = AuditVerificationReport()
     var previousSeq: UInt64?
@@ -64,7 +68,7 @@ private struct ChainVerifier {
     }
 
     mutating func check(_ segment: AuditVerifier.SegmentFile, isLast: Bool) throws(AuditError) -> AuditFault? {
-        let reader = try SegmentLineReader.open(path: segment.path, compressed: segment.compressed)
+        let reader = try SegmentLineReader.open(path: segment.path, compressed: segment.compressed, following: segment.live)
         let file = reader.path
         report.segmentsChecked += 1
         var lastType: String? = nil
@@ -160,6 +164,7 @@ private struct ChainVerifier {
             return fault(.wrongKey, "checkpoint signed by key \(key.hex), not the expected \(publicKey.hex)")
         }
         if !report.checkpointKeys.contains(key.hex) { report.checkpointKeys.append(key.hex) }
+        report.lastCheckpoint = (parsed.seq, key.hex)
         // A checkpoint that is the first record present signs a record that is gone.
         guard let previousSeq, let previousChain else { return nil }
         guard key.isValidSignature(signature, for: AuditChain.checkpointMessage(seq: previousSeq, chain: previousChain)) else {

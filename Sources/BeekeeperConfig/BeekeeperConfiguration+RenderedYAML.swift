@@ -125,6 +125,9 @@ extension BeekeeperConfiguration {
         w.line(1, "initial_backoff: \(DurationParser.format(shipper.initialBackoff))")
         w.line(1, "max_backoff: \(DurationParser.format(shipper.maxBackoff))")
 
+        w.line(0, "review:")
+        w.line(1, "token_file: \(W.string(review.tokenFile))")
+
         w.line(0, "backup:")
         w.line(1, "schedule: \(W.string(backup.schedule))")
         w.line(1, "timezone: \(W.string(backup.timezone))")

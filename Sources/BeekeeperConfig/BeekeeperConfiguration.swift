@@ -12,6 +12,7 @@ public struct BeekeeperConfiguration: Sendable, Equatable {
     public var audit = AuditConfig()
     public var shipper = ShipperConfig()
     public var backup = BackupConfig()
+    public var review = ReviewConfig()
     /// nil: executor mode off (no `colonies` section, or `colonies: null`).
     public var colonies: ColoniesConfig? = nil
 
@@ -157,6 +158,13 @@ public struct AuditConfig: Sendable, Equatable {
     public var hmacFields: [String] = []
     public var failClosed: Bool = true
     public var keepShipped: Duration = .seconds(7 * 86400)
+    public init() {}
+}
+
+/// The audit review pages (SPEC section 12).
+public struct ReviewConfig: Sendable, Equatable {
+    /// The token every page asks for; nil: pages answer loopback clients only.
+    public var tokenFile: String? = nil
     public init() {}
 }
 

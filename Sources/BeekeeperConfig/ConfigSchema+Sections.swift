@@ -55,6 +55,12 @@ extension ConfigSchema {
         ]
     }
 
+    static var review: [ConfigField<ReviewConfig>] {
+        [
+            .value("token_file", \.tokenFile, environment: .optionalText) { (d, n, p) throws(ConfigError) in try d.optionalText(n, p) }
+        ]
+    }
+
     static var audit: [ConfigField<AuditConfig>] {
         [
             .value("fsync", \.fsync) { (d, n, p) throws(ConfigError) in try d.choice(n, p) },

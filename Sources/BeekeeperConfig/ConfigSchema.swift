@@ -17,6 +17,7 @@ enum ConfigSchema {
             .section("audit", \.audit, audit),
             .section("shipper", \.shipper, shipper),
             .section("backup", \.backup, backup),
+            .section("review", \.review, review),
             .optionalSection("colonies", \.colonies, blank: blankColonies, colonies),
         ]
     }

@@ -1,4 +1,5 @@
 import BeekeeperAudit
+package import BeekeeperAuditPages
 import BeekeeperAuth
 import BeekeeperBackup
 import BeekeeperCore
@@ -34,11 +35,13 @@ package struct HTTPRoutes: Sendable {
     var bodyBudget = BodyBudget(limit: Int.max)
     /// Aggregates repeated `auth.denied`; nil records each one (in-process tests).
     var denials: DenialLedger? = nil
+    /// The audit review pages (SPEC section 12) over this sidecar's audit directory.
+    var auditPages: AuditPages? = nil
 
     static let jsonContentType = "application/json; charset=utf-8"
 
-    package func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    package func makeRouter() -> Router<AuditReviewContext> {
+        let router = Router(context: AuditReviewContext.self)
         router.add(middleware: HTTPMetricsMiddleware(requests: pipeline.metrics.httpRequests))
         router.get("/healthz") { _, _ in HTTPRoutes.json(200, ["status": "ok"]) }
         router.get("/readyz") { _, _ in await self.readiness() }
@@ -56,6 +59,7 @@ package struct HTTPRoutes: Sendable {
         router.post("/v1/backups") { request, _ in
             await self.signed(request) { body, actor in await self.runBackups(body: body, actor: actor) }
         }
+        auditPages?.register(on: router)
         return router
     }
 

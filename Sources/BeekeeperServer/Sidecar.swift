@@ -1,5 +1,6 @@
 public import BeekeeperConfig
 package import BeekeeperAudit
+import BeekeeperAuditPages
 import BeekeeperAuth
 import BeekeeperBackup
 package import BeekeeperColoniesSource
@@ -165,6 +166,11 @@ public struct Sidecar: Sendable {
         routes.bodyBudget = BodyBudget(limit: configuration.http.maxBodyBytesInFlight)
         routes.denials = DenialLedger(interval: configuration.http.deniedAuditInterval, registry: metrics.registry)
         let edge = EdgeLimits(configuration: configuration.http, registry: metrics.registry)
+        do {
+            routes.auditPages = try AuditPages.forDataDirectory(configuration: configuration, stateDirectory: stateDirectory)
+        } catch {
+            throw SidecarStartupError(description: error.description)
+        }
         let reloader = ConfigReloader(
             started: configuration, configSource: configSource,
             load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment, firstRun: firstRun) },

@@ -9,7 +9,7 @@ import Sodium
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify, query and follow the audit log.",
-        subcommands: [Verify.self, Query.self, Tail.self])
+        subcommands: [Verify.self, Query.self, Tail.self, AuditServeCommand.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -51,17 +51,24 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Record type; a trailing * matches a prefix (task.*).") var type: String?
         @Option(help: "Bee name.") var bee: String?
         @Option(help: "Function name.") var funcname: String?
-        @Option(help: "Outcome: succeeded, failed, timed_out, blocked, approved, ...") var outcome: String?
+        @Option(help: "Outcome: \(AuditQuery.outcomes.joined(separator: ", ")).") var outcome: String?
         @Option(help: "Task id.") var task: String?
         @Option(help: "K=V: the field K (a dotted path) equals V; hmac_fields match by their clear value.") var field: [String] = []
         @Option(help: "Stop after N records.") var limit: Int?
-        @Option(help: "Output: table or jsonl.") var format: OutputFormat = .table
+        @Option(help: "Output: table, jsonl, json (one array) or csv (default: table on a terminal, jsonl otherwise).") var format: OutputFormat?
         @Option(help: "Audit directory (default: the data dir's audit/).") var directory: String?
         @OptionGroup var options: ConfigOption
 
-        enum OutputFormat: String, ExpressibleByArgument {
+        enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             case table
             case jsonl
+            case json
+            case csv
+        }
+
+        func validate() throws {
+            if let type, let problem = AuditQuery.problem(type: type) { throw ValidationError("--type: \(problem)") }
+            if let outcome, let problem = AuditQuery.problem(outcome: outcome) { throw ValidationError("--outcome: \(problem)") }
         }
 
         func run() throws {
@@ -82,26 +89,34 @@ struct AuditCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: auditDirectory) else {
                 throw UsageError(description: "no audit directory at \(auditDirectory)")
             }
-            if format == .table { print(AuditTable.header) }
+            // A person at a terminal gets the table; a pipe gets lines a program can read.
+            let format = format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .jsonl)
+            switch format {
+            case .table: print(AuditTable.header)
+            case .csv: print(AuditCSV.header, terminator: "")
+            case .json: print("[", terminator: "")
+            case .jsonl: break
+            }
+            var first = true
             try query.run(directory: auditDirectory, hmacKey: hmacKey) { record, line in
                 switch format {
                 case .jsonl: print(line)
                 case .table: print(AuditTable.row(record))
+                case .csv: print(AuditCSV.row(record), terminator: "")
+                case .json:
+                    print(first ? "\n" + line : ",\n" + line, terminator: "")
+                    first = false
                 }
                 return true
             }
+            if format == .json { print(first ? "]" : "\n]") }
         }
 
         static func time(_ text: String, option: String) throws -> Date {
-            if let age = DurationParser.parse(text) {
-                return Date(timeIntervalSinceNow: -(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18))
+            guard let date = AuditQuery.time(text) else {
+                throw UsageError(description: "\(option): \"\(text)\" is neither RFC 3339 nor an age such as 15m")
             }
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date }
-            formatter.formatOptions = [.withInternetDateTime]
-            if let date = formatter.date(from: text) { return date }
-            throw UsageError(description: "\(option): \"\(text)\" is neither RFC 3339 nor an age such as 15m")
+            return date
         }
     }
 
@@ -109,7 +124,7 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the newest records; with -f, follow the live segment.")
 
         @Flag(name: .shortAndLong, help: "Keep following as records are written (across rotation).") var follow = false
-        @Option(name: .short, help: "How many of the newest lines to print first.") var lines = 10
+        @Option(name: [.customShort("n"), .customLong("lines")], help: "How many of the newest lines to print first.") var lines = 10
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -132,31 +147,3 @@ struct AuditCommand: AsyncParsableCommand {
     }
 }
 
-/// The columns of `audit query --format table`.
-enum AuditTable {
-    static let header = pad(["SEQ", "TS", "TYPE", "BEE", "FUNCNAME", "TASK", "DETAIL"])
-
-    static func row(_ record: JSONValue) -> String {
-        let detail = ["reason", "error", "duration_ms", "attempt", "actor"].compactMap { key -> String? in
-            guard let value = record[key] else { return nil }
-            let text = value.stringValue ?? value.serialized()
-            return "\(key)=\(text.count > 80 ? String(text.prefix(77)) + "..." : text)"
-        }.joined(separator: " ")
-        return pad([
-            text(record["seq"]), text(record["ts"]), text(record["type"]), text(record["bee"]), text(record["funcname"]),
-            text(record["task_id"]), detail,
-        ])
-    }
-
-    static func text(_ value: JSONValue?) -> String {
-        guard let value else { return "-" }
-        return value.stringValue ?? value.serialized()
-    }
-
-    static func pad(_ cells: [String]) -> String {
-        let widths = [8, 27, 16, 10, 18, 38]
-        return cells.enumerated().map { index, cell in
-            index < widths.count ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
-        }.joined(separator: " ")
-    }
-}

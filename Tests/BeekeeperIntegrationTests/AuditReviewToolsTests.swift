@@ -157,8 +157,8 @@ struct AuditReviewToolsTests {
         let badTime = try AuditHarness.cli(sidecar, ["audit", "query", "--since", "yesterday-ish"])
         #expect(badTime.status == 2, "\(badTime.output)")
 
-        // The table: a header, then one row per record.
-        let table = try AuditHarness.cli(sidecar, ["audit", "query", "--type", "task.blocked"])
+        // The table (asked for: into a pipe the default is JSONL): a header, then one row per record.
+        let table = try AuditHarness.cli(sidecar, ["audit", "query", "--type", "task.blocked", "--format", "table"])
         #expect(table.status == 0)
         let rows = table.output.split(separator: "\n")
         #expect(rows.count == 3, "\(table.output)")

@@ -14,6 +14,7 @@ packages=(
   gzip procps python3
   wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
+  fuse libfuse2                                                         # lazyfs: the power-cut tests' FUSE filesystem
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -38,3 +39,8 @@ python3 -c "import botocore.auth" 2>/dev/null || python3 -m pip install --quiet 
 
 # pycolonies (the ColonyOS Python SDK) checks Beekeeper's ColonyOS signatures with its own secp256k1.
 python3 -c "import pycolonies" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pycolonies==1.0.25
+
+# fusepy (ctypes over libfuse2) runs lazyfs, the test filesystem that forgets unsynced writes;
+# cryptography signs the power-cut loop's requests (Ed25519).
+python3 -c "import fuse" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check fusepy==3.0.1
+python3 -c "import cryptography.hazmat.primitives.asymmetric.ed25519" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check cryptography

@@ -46,7 +46,7 @@ struct PowerCutTests {
     func powerCutsUnderLoad() throws {
         guard Self.fuseAvailable() else { return }
         let environment = ProcessInfo.processInfo.environment
-        let cycles = environment["BEEKEEPER_POWER_CUT_CYCLES"].flatMap(Int.init) ?? 60
+        let cycles = environment["BEEKEEPER_POWER_CUT_CYCLES"].flatMap(Int.init) ?? 35
         var arguments = [Self.tools + "/power_cut.py", "--binary", SidecarProcess.binary, "--cycles", String(cycles)]
         if let seed = environment["BEEKEEPER_TEST_SEED"] { arguments += ["--seed", seed] }
         let postgres = environment["BEEKEEPER_TEST_PG_URL"].flatMap { $0.isEmpty ? nil : $0 }

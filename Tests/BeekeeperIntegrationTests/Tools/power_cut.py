@@ -340,8 +340,9 @@ def run(args):
     failures = []
     restarts = []
     seen_types = {}
-    summary = {"seed": args.seed, "cycles": 0, "work": rig.work}
+    summary = {"seed": args.seed, "cycles": 0, "work": rig.work, "binary": args.binary}
     previous_cycle = []
+    began = time.monotonic()
     try:
         for cycle in range(args.cycles + 1):
             rig.mount()
@@ -354,8 +355,9 @@ def run(args):
             records = rig.audit_records()
             succeeded = {r.get("task_id") for r in records if r.get("type") == "task.succeeded"}
             blocked_ids = {r.get("task_id") for r in records if r.get("type") == "task.blocked"}
+            seen_types = {}  # the log keeps every cycle's records: its counts are the run's
             for r in records:
-                seen_types[r["type"]] = seen_types.get(r["type"], 0) + 1 if cycle == args.cycles else seen_types.get(r["type"], 0)
+                seen_types[r["type"]] = seen_types.get(r["type"], 0) + 1
             lost = [i for i in ledger.succeeded if i not in succeeded]
             lost += [i for i in ledger.blocked if i not in blocked_ids]
             if lost:
@@ -397,7 +399,7 @@ def run(args):
                            backup_manifests=manifests, shipped_markers=markers, audit_records=len(records))
             if failures and args.stop_on_failure:
                 break
-            if cycle == args.cycles:
+            if cycle == args.cycles or (args.minutes and time.monotonic() - began > 60 * args.minutes):
                 rig.kill_sidecar()
                 rig.sidecar.wait()
                 break
@@ -433,6 +435,7 @@ def run(args):
             rig.sidecar.wait()
     restarts.sort()
     summary.update(
+        seconds=round(time.monotonic() - began, 1),
         succeeded=len(ledger.succeeded), blocked=len(ledger.blocked), failures=failures[:20], failure_count=len(failures),
         restart_max_s=round(restarts[-1], 3) if restarts else None,
         restart_p50_s=round(restarts[len(restarts) // 2], 3) if restarts else None,
@@ -451,8 +454,9 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--replays", type=int, default=10)
     parser.add_argument("--min-load", type=float, default=0.3)
-    parser.add_argument("--max-load", type=float, default=1.5)
+    parser.add_argument("--max-load", type=float, default=1.0)
     parser.add_argument("--restart-limit", type=float, default=2.0)
+    parser.add_argument("--minutes", type=float, default=0, help="stop after the first cycle past this budget")
     parser.add_argument("--stop-on-failure", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--verbose", action="store_true")

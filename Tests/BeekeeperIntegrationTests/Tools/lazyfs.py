@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lazyfs: a FUSE filesystem that forgets what was never made durable, the way a power cut does.
 
-    lazyfs.py mount BACKING DURABLE MOUNTPOINT   serve (foreground) until unmounted or killed
+    lazyfs.py mount BACKING DURABLE MOUNTPOINT [--torn SEED]   serve (foreground) until unmounted or killed
     lazyfs.py selftest                           prove it drops and keeps what POSIX says
 
 Every operation passes through to BACKING. Beside it, DURABLE holds what a disk would still
@@ -162,9 +162,20 @@ class DurableStore:
             self.dirs[dkey] = entries
         self.save()
 
-    def rebuild(self):
-        """The power came back: BACKING becomes exactly the durable tree."""
+    def rebuild(self, torn=None):
+        """The power came back: BACKING becomes exactly the durable tree. With `torn` (a
+        random.Random), a file whose visible bytes at the cut were its durable bytes plus an
+        unsynced append keeps, half of the time, a random prefix of that append: POSIX lets any
+        part of unsynced data reach the disk, and a torn last line is what recovery must cut."""
         self.load()
+        visible = {}
+        if torn is not None:
+            for directory, _, files in os.walk(self.backing):
+                for name in files:
+                    path = os.path.join(directory, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        with open(path, "rb") as f:
+                            visible[path] = f.read()
         for name in os.listdir(self.backing):
             child = os.path.join(self.backing, name)
             if os.path.isdir(child) and not os.path.islink(child):
@@ -194,19 +205,27 @@ class DurableStore:
                         shutil.copyfile(source, child)
                     else:
                         open(child, "wb").close()  # the entry was synced, its data never was
+                    if torn is not None and child in visible and torn.random() < 0.5:
+                        with open(child, "rb") as f:
+                            durable = f.read()
+                        seen = visible[child]
+                        if len(seen) > len(durable) and seen.startswith(durable):
+                            with open(child, "ab") as f:
+                                f.write(seen[len(durable):len(durable) + torn.randrange(1, len(seen) - len(durable) + 1)])
                     os.chmod(child, node["mode"])
                     made[ino] = child
 
         fill(self.root, self.backing, 0)
 
 
-def serve(backing, durable, mountpoint):
+def serve(backing, durable, mountpoint, torn_seed=None):
     from fuse import FUSE, FuseOSError, Operations
 
     backing = os.path.realpath(backing)
     store = DurableStore(backing, durable)
     if os.path.exists(os.path.join(durable, "state.json")):
-        store.rebuild()
+        import random
+        store.rebuild(random.Random(torn_seed) if torn_seed is not None else None)
     store.snapshot_everything()
     frozen = threading.Event()
 
@@ -355,8 +374,8 @@ def _selftest():
     failures = []
     checks = 0
 
-    def mount():
-        process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "mount", backing, durable, mnt],
+    def mount(*extra):
+        process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "mount", backing, durable, mnt, *extra],
                                    stderr=subprocess.PIPE)
         deadline = time.time() + 20
         while not os.path.ismount(mnt):
@@ -484,6 +503,15 @@ def _selftest():
         thread.join(5)
         fs = mount()
         expect("a file written after the cut is gone", read(path("late")) is None)
+        # Part 5: --torn keeps a random prefix of an unsynced append (a torn tail), never more.
+        write(path("sub", "log"), b"abc", "fsync")
+        sync_dir(path("sub"))
+        write(path("sub", "log"), b"defgh")
+        cut(fs)
+        fs = mount("--torn", "3")
+        torn = read(path("sub", "log"))
+        expect("--torn keeps the synced bytes and a non-empty prefix of the unsynced append",
+               torn is not None and b"abcdefgh".startswith(torn) and 3 < len(torn) <= 8)
         fs.terminate()
         subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
         fs.wait()
@@ -497,6 +525,8 @@ def _selftest():
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "mount":
         serve(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 7 and sys.argv[1] == "mount" and sys.argv[5] == "--torn":
+        serve(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[6]))
     elif len(sys.argv) == 2 and sys.argv[1] == "selftest":
         sys.exit(_selftest())
     else:

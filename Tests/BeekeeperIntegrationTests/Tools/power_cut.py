@@ -192,7 +192,8 @@ shipper:
 
     def mount(self):
         self.fs_log = open(os.path.join(self.work, "lazyfs.log"), "ab")
-        self.fs = subprocess.Popen([sys.executable, LAZYFS, "mount", self.backing, self.durable, self.mnt],
+        torn = ["--torn", str(random.randrange(1 << 30))] if self.args.torn else []
+        self.fs = subprocess.Popen([sys.executable, LAZYFS, "mount", self.backing, self.durable, self.mnt] + torn,
                                    stderr=self.fs_log, stdout=self.fs_log)
         deadline = time.time() + 30
         while not os.path.ismount(self.mnt):
@@ -457,6 +458,7 @@ def main():
     parser.add_argument("--max-load", type=float, default=1.0)
     parser.add_argument("--restart-limit", type=float, default=2.0)
     parser.add_argument("--minutes", type=float, default=0, help="stop after the first cycle past this budget")
+    parser.add_argument("--torn", action="store_true", help="lazyfs keeps random prefixes of unsynced appends (torn tails)")
     parser.add_argument("--stop-on-failure", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--verbose", action="store_true")

@@ -210,8 +210,10 @@ class DurableStore:
                             durable = f.read()
                         seen = visible[child]
                         if len(seen) > len(durable) and seen.startswith(durable):
+                            kept = torn.randrange(1, len(seen) - len(durable) + 1)
+                            sys.stderr.write(f"lazyfs: torn {child}: kept {kept} of {len(seen) - len(durable)} unsynced bytes\n")
                             with open(child, "ab") as f:
-                                f.write(seen[len(durable):len(durable) + torn.randrange(1, len(seen) - len(durable) + 1)])
+                                f.write(seen[len(durable):len(durable) + kept])
                     os.chmod(child, node["mode"])
                     made[ino] = child
 

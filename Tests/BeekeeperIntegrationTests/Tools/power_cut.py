@@ -223,7 +223,7 @@ shipper:
     # -- the sidecar --
 
     def start(self, cycle):
-        self.log_path = os.path.join(self.work, f"sidecar-{cycle % 3}.log")
+        self.log_path = os.path.join(self.work, f"sidecar-{cycle if self.args.keep else cycle % 3}.log")
         log = open(self.log_path, "wb")
         env = {k: v for k, v in os.environ.items() if not k.startswith("BEEKEEPER_")}
         started = time.monotonic()

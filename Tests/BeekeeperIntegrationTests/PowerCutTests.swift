@@ -50,7 +50,12 @@ struct PowerCutTests {
         // The strict POSIX model (nothing unsynced survives). `--torn` (unsynced appends survive in
         // part) is not in CI yet: one run of 35 cuts once saw /v1/stats Guardian counts below the
         // records after a restart, not reproduced since (README, Power loss).
-        var arguments = [Self.tools + "/power_cut.py", "--binary", SidecarProcess.binary, "--cycles", String(cycles)]
+        // A restart is measured from spawn to listening, of the debug binary: on a 2-core machine
+        // that other builds saturate, a few take over 2 s (2.2 s seen at load 15), so a cycle fails
+        // past 4 s and the median must stay under 2 s; the long run (scripts/power-cut.sh) holds 2 s.
+        var arguments = [
+            Self.tools + "/power_cut.py", "--binary", SidecarProcess.binary, "--cycles", String(cycles), "--restart-limit", "4",
+        ]
         if let seed = environment["BEEKEEPER_TEST_SEED"] { arguments += ["--seed", seed] }
         let postgres = environment["BEEKEEPER_TEST_PG_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if postgres == nil, Requirements.isCI { Issue.record("BEEKEEPER_TEST_PG_URL is required in CI: cuts must land in backups too") }
@@ -62,7 +67,8 @@ struct PowerCutTests {
         #expect(summary["cycles"]?.intValue == cycles)
         #expect((summary["succeeded"]?.intValue ?? 0) > cycles, "the load acknowledged too few tasks to mean anything")
         #expect((summary["blocked"]?.intValue ?? 0) > 0)
-        #expect((summary["restart_max_s"]?.doubleValue ?? 99) < 2.0)
+        #expect((summary["restart_p50_s"]?.doubleValue ?? 99) < 2.0)
+        #expect((summary["restart_max_s"]?.doubleValue ?? 99) < 4.0)
         #expect((summary["shipped_markers"]?.intValue ?? 0) > 0, "no segment was shipped: the cuts never met the shipper")
         if postgres != nil { #expect((summary["backup_manifests"]?.intValue ?? 0) > 0, "no backup finished: the cuts never met a backup") }
     }

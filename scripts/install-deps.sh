@@ -16,6 +16,7 @@ packages=(
   wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
   chromium chromium-driver                                              # the audit review pages in a real browser
+  fuse libfuse2                                                         # lazyfs: the power-cut tests' FUSE filesystem
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -53,3 +54,5 @@ python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet -
 # Selenium drives Debian's chromium (through chromium-driver) in the audit review page tests;
 # nothing downloads a browser.
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium
+# fusepy (ctypes over libfuse2) runs lazyfs, the test filesystem that forgets unsynced writes;
+python3 -c "import fuse" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check fusepy==3.0.1

@@ -132,14 +132,13 @@ enum POSIX {
     }
 
     /// Creates `path` and its missing parents.
+    /// Creates `path` and its missing parents, each made durable in its parent (DurableFile).
     static func makeDirectories(_ path: String, mode: mode_t = 0o750) throws(AuditError) {
-        if let info = stat(path) {
-            guard info.isDirectory else { throw .io(operation: "mkdir", path: path, errno: ENOTDIR) }
-            return
+        do {
+            try DurableFile.makeDirectories(path, mode: UInt32(mode))
+        } catch {
+            throw .io(operation: "mkdir", path: error.path, errno: error.code)
         }
-        let parent = directoryName(of: path)
-        if parent != path, !parent.isEmpty { try makeDirectories(parent, mode: mode) }
-        guard mkdir(path, mode) == 0 || errno == EEXIST else { throw .io(operation: "mkdir", path: path, errno: errno) }
     }
 
     static func listDirectory(_ path: String) throws(AuditError) -> [String] {

@@ -37,9 +37,9 @@ public enum KeyFile {
         let secretPath = directory + "/" + name + ".key"
         let publicPath = directory + "/" + name + ".pub"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try DurableFile.makeDirectories(directory)
         } catch {
-            throw Error(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
+            throw Error(path: directory, reason: error.message)
         }
         do {
             try DurableFile.createExclusively(secretPath, with: Array((Hex.encode(pair.secretKeyBytes) + "\n").utf8), mode: 0o600)

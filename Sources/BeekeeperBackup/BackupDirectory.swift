@@ -1,3 +1,4 @@
+import BeekeeperCore
 import Foundation
 
 /// The backup directory: `last/` holds every dump as made, `daily/`, `weekly/` and `monthly/`
@@ -107,10 +108,9 @@ public struct BackupDirectory: Sendable {
     func create() throws(BackupError) {
         for folder in Folder.allCases {
             do {
-                try FileManager.default.createDirectory(
-                    atPath: path(folder), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try DurableFile.makeDirectories(path(folder), mode: 0o700)
             } catch {
-                throw BackupError(.storage, "cannot create \(path(folder)): \(error.localizedDescription)")
+                throw BackupError(.storage, "cannot create \(path(folder)): \(error.message)")
             }
         }
     }

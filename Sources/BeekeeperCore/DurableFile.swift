@@ -12,10 +12,13 @@ public enum DurableFile {
     public struct Failure: Error, CustomStringConvertible {
         public var path: String
         public var message: String
+        /// The errno behind the failure.
+        public var code: Int32
         public var description: String { "\(path): \(message)" }
 
         init(_ path: String, _ what: String, errno code: Int32 = errno) {
             self.path = path
+            self.code = code
             self.message = "\(what): \(String(cString: strerror(code)))"
         }
     }
@@ -37,6 +40,24 @@ public enum DurableFile {
     /// Creates `path` with `bytes`, failing if it exists (keys are never overwritten), fsynced.
     public static func createExclusively(_ path: String, with bytes: [UInt8], mode: UInt32) throws(Failure) {
         try writeFile(bytes, to: path, mode: mode, flags: O_EXCL)
+        try syncDirectory(of: path)
+    }
+
+    /// Creates `path` and its missing parents, each new directory's entry made durable by an
+    /// fsync of the directory that holds it: a directory created without one can vanish in a
+    /// power cut along with everything synced inside it.
+    public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws(Failure) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw Failure(path, "cannot create directory", errno: ENOTDIR) }
+            return
+        }
+        let parent = parentDirectory(of: path)
+        if parent != path, !parent.isEmpty { try makeDirectories(parent, mode: mode) }
+        guard mkdir(path, mode_t(mode)) == 0 else {
+            if errno == EEXIST { return }
+            throw Failure(path, "cannot create directory")
+        }
         try syncDirectory(of: path)
     }
 
@@ -64,17 +85,23 @@ public enum DurableFile {
     }
 
     /// Makes a rename in the directory holding `path` durable.
-    static func syncDirectory(of path: String) throws(Failure) {
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
+    public static func syncDirectory(of path: String) throws(Failure) {
+        try syncDirectory(parentDirectory(of: path))
+    }
+
+    /// fsync of a directory itself: makes the creations, renames and removals in it durable.
+    public static func syncDirectory(_ directory: String) throws(Failure) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(directory, "cannot open directory") }
         defer { _ = close(fd) }
         guard fsync(fd) == 0 else { throw Failure(directory, "cannot fsync directory") }
+    }
+
+    static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
     /// The whole file, or nil if it does not exist.

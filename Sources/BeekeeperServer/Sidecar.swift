@@ -69,9 +69,9 @@ public struct Sidecar: Sendable {
         let stateDirectory = configuration.stateDirectory
         for directory in [configuration.dataDir, configuration.auditDirectory, stateDirectory] {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try DurableFile.makeDirectories(directory)
             } catch {
-                throw SidecarStartupError(description: "cannot create \(directory): \(error.localizedDescription)")
+                throw SidecarStartupError(description: "cannot create \(directory): \(error.message)")
             }
         }
         let signingKey = try KeyFile.loadOrCreate(at: configuration.signingKeyPath)

@@ -45,8 +45,22 @@ final class SidecarProcess: @unchecked Sendable {
 
     /// The standard test configuration: a process bee with every test behaviour and the sample
     /// Finance Bee as a worker. `extra` is appended YAML (top-level keys not already used).
-    static func standardConfig(keyHex: String, dataDir: String, guardian: String = "", auditFsync: String = "batch", extra: String = "") -> String {
-        """
+    /// `echoWorker` moves `echo` to a worker bee (the binary's own `demo-bee`), for latency
+    /// figures that are the sidecar's rather than a Python start per task.
+    static func standardConfig(
+        keyHex: String, dataDir: String, guardian: String = "", auditFsync: String = "batch", extra: String = "", echoWorker: Bool = false
+    ) -> String {
+        let testerFuncnames = echoWorker ? "fail, flaky, sleep, slow" : "echo, fail, flaky, sleep, slow"
+        let echoBee = !echoWorker ? "" : """
+
+              - name: demo
+                funcnames: [echo]
+                kind: worker
+                command: [\(binary), demo-bee]
+                concurrency: 2
+                timeout: 3s
+            """
+        return """
         data_dir: \(dataDir)
         listen: 127.0.0.1:0
         auth:
@@ -56,7 +70,7 @@ final class SidecarProcess: @unchecked Sendable {
           fsync: \(auditFsync)
         bees:
           - name: tester
-            funcnames: [echo, fail, flaky, sleep, slow]
+            funcnames: [\(testerFuncnames)]
             kind: process
             command: [\(python), \(testBee)]
             concurrency: 4
@@ -75,7 +89,7 @@ final class SidecarProcess: @unchecked Sendable {
             kind: worker
             command: [\(python), \(financeBee)]
             concurrency: 2
-            timeout: 5s
+            timeout: 5s\(echoBee)
         guardian:
           max_payload_bytes: 64KiB
           rules:

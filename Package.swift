@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "BeekeeperAudit",
-            dependencies: ["BeekeeperCore", "BeekeeperConfig", "LibCrypto", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperCore", "BeekeeperConfig", "LibCrypto", "Sodium", "Zlib", "ISAL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),

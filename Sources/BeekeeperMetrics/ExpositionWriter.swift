@@ -111,6 +111,10 @@ struct ExpositionWriter {
                 value(s): \(sample.labelValues)
                 """)
         }
+        // Stored families come sorted and unique (SeriesTable.all): one pass confirms it, no sort.
+        if zip(samples, samples.dropFirst()).allSatisfy({ labelValuesPrecede($0.labelValues, $1.labelValues) }) {
+            return samples
+        }
         let sorted = samples.sorted { labelValuesPrecede($0.labelValues, $1.labelValues) }
         var unique: [CollectedSample] = []
         unique.reserveCapacity(sorted.count)
@@ -121,7 +125,7 @@ struct ExpositionWriter {
         return unique
     }
 
-    private static func labelValuesPrecede(_ left: [String], _ right: [String]) -> Bool {
+    static func labelValuesPrecede(_ left: [String], _ right: [String]) -> Bool {
         for (a, b) in zip(left, right) where !a.utf8.elementsEqual(b.utf8) {
             return a.utf8.lexicographicallyPrecedes(b.utf8)
         }

@@ -157,6 +157,22 @@ import Testing
         ])
     }
 
+    @Test func seriesCreatedAfterARenderTakeTheirPlaceInOrder() {
+        let registry = MetricsRegistry()
+        let family = registry.counter("late_total", help: "L.", labelNames: ["k"])
+        family.labels("m").increment()
+        family.labels("c").increment(by: 3)
+        func sampleLines() -> [String] {
+            registry.render(.prometheusText).split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        }
+        #expect(sampleLines() == [#"late_total{k="c"} 3"#, #"late_total{k="m"} 1"#])
+        // New series after the order was cached, and a value change on a cached one.
+        family.labels("a").increment(by: 2)
+        family.labels("z").increment()
+        family.labels("m").increment(by: 4)
+        #expect(sampleLines() == [#"late_total{k="a"} 2"#, #"late_total{k="c"} 3"#, #"late_total{k="m"} 5"#, #"late_total{k="z"} 1"#])
+    }
+
     @Test func counterNamesAlwaysEndInTotal() {
         let registry = MetricsRegistry()
         let plain = registry.counter("restarts", help: "Restarts.")

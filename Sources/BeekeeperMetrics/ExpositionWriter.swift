@@ -9,6 +9,30 @@ struct ExpositionWriter {
     }
 
     mutating func write(_ family: RegisteredFamily, samples: [CollectedSample]) {
+        writeHeader(family)
+        for sample in Self.sortedUnique(samples, family: family) {
+            write(sample, of: family)
+        }
+    }
+
+    /// A stored counter or gauge family: series already in order with their labels rendered, so
+    /// each line is two appends and a number (BENCHMARKS.md 6.1).
+    mutating func write(_ family: RegisteredFamily, numbers: [(renderedLabels: [UInt8], value: Double)]) {
+        writeHeader(family)
+        for (labels, value) in numbers {
+            append(family.name)
+            if !labels.isEmpty {
+                bytes.append(UInt8(ascii: "{"))
+                bytes.append(contentsOf: labels)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes.append(UInt8(ascii: " "))
+            NumberFormatting.appendSampleValue(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    private mutating func writeHeader(_ family: RegisteredFamily) {
         switch format {
         case .prometheusText:
             append("# HELP \(family.name) ")
@@ -20,9 +44,6 @@ struct ExpositionWriter {
             appendEscaped(family.help, quotes: true)
             append("\n")
         }
-        for sample in Self.sortedUnique(samples, family: family) {
-            write(sample, of: family)
-        }
     }
 
     mutating func finish() -> String {
@@ -31,14 +52,7 @@ struct ExpositionWriter {
     }
 
     private mutating func write(_ sample: CollectedSample, of family: RegisteredFamily) {
-        var labels: [UInt8] = []
-        for (name, value) in zip(family.labelNames, sample.labelValues) {
-            if !labels.isEmpty { labels.append(UInt8(ascii: ",")) }
-            labels.append(contentsOf: name.utf8)
-            labels.append(contentsOf: "=\"".utf8)
-            Self.escape(value, quotes: true, into: &labels)
-            labels.append(UInt8(ascii: "\""))
-        }
+        let labels = Self.renderLabels(family.labelNames, sample.labelValues)
         switch sample.value {
         case .number(let value):
             precondition(
@@ -85,6 +99,19 @@ struct ExpositionWriter {
 
     private mutating func appendEscaped(_ string: String, quotes: Bool) {
         Self.escape(string, quotes: quotes, into: &bytes)
+    }
+
+    /// `a="x",b="y"`: label pairs as both formats write them inside the braces.
+    static func renderLabels(_ names: [String], _ values: [String]) -> [UInt8] {
+        var labels: [UInt8] = []
+        for (name, value) in zip(names, values) {
+            if !labels.isEmpty { labels.append(UInt8(ascii: ",")) }
+            labels.append(contentsOf: name.utf8)
+            labels.append(contentsOf: "=\"".utf8)
+            escape(value, quotes: true, into: &labels)
+            labels.append(UInt8(ascii: "\""))
+        }
+        return labels
     }
 
     /// Backslash and newline always; the double quote in label values and in OpenMetrics HELP text.

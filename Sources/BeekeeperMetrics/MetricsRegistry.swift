@@ -89,7 +89,14 @@ public final class MetricsRegistry: Sendable {
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         var writer = ExpositionWriter(format: format)
         for family in families {
-            writer.write(family, samples: family.collect())
+            switch family.storage {
+            case .counter(let counters):
+                writer.write(family, numbers: counters.table.all().map { ($0.renderedLabels, $0.handle.value) })
+            case .gauge(let gauges):
+                writer.write(family, numbers: gauges.table.all().map { ($0.renderedLabels, $0.handle.value) })
+            case .histogram, .collector:
+                writer.write(family, samples: family.collect())
+            }
         }
         return writer.finish()
     }

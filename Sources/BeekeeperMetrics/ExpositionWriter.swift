@@ -19,8 +19,11 @@ struct ExpositionWriter {
     /// each line is two appends and a number (BENCHMARKS.md 6.1).
     mutating func write(_ family: RegisteredFamily, numbers: [(renderedLabels: [UInt8], value: Double)]) {
         writeHeader(family)
+        // The name's bytes once per family, and room for every line at once.
+        let name = Array(family.name.utf8)
+        bytes.reserveCapacity(bytes.count + numbers.count * (name.count + 24) + numbers.reduce(0) { $0 + $1.renderedLabels.count })
         for (labels, value) in numbers {
-            append(family.name)
+            bytes.append(contentsOf: name)
             if !labels.isEmpty {
                 bytes.append(UInt8(ascii: "{"))
                 bytes.append(contentsOf: labels)

@@ -3,9 +3,10 @@ struct ExpositionWriter {
     let format: ExpositionFormat
     private var bytes: [UInt8] = []
 
-    init(format: ExpositionFormat) {
+    /// `capacity`: the size of the last render, so a large exposition is written without regrowing.
+    init(format: ExpositionFormat, capacity: Int = 0) {
         self.format = format
-        bytes.reserveCapacity(16 * 1024)
+        bytes.reserveCapacity(max(16 * 1024, capacity))
     }
 
     mutating func write(_ family: RegisteredFamily, samples: [CollectedSample]) {
@@ -19,9 +20,7 @@ struct ExpositionWriter {
     /// each line is two appends and a number (BENCHMARKS.md 6.1).
     mutating func write(_ family: RegisteredFamily, numbers: [(renderedLabels: [UInt8], value: Double)]) {
         writeHeader(family)
-        // The name's bytes once per family, and room for every line at once.
         let name = Array(family.name.utf8)
-        bytes.reserveCapacity(bytes.count + numbers.count * (name.count + 24) + numbers.reduce(0) { $0 + $1.renderedLabels.count })
         for (labels, value) in numbers {
             bytes.append(contentsOf: name)
             if !labels.isEmpty {
@@ -48,6 +47,8 @@ struct ExpositionWriter {
             append("\n")
         }
     }
+
+    var count: Int { bytes.count }
 
     mutating func finish() -> String {
         if format == .openMetrics { append("# EOF\n") }

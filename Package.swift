@@ -27,6 +27,8 @@ let package = Package(
         // The HTTP edge (BeekeeperServer/Edge*) puts its own handlers into Hummingbird's NIO pipeline.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // Bench-only: the /metrics baseline users know (beekeeper-bench exposition-vs-swift-prometheus).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries from Debian, one system module each, wrapped by one Swift module each.
@@ -44,6 +46,9 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Secp256k1", dependencies: ["CSecp256k1"], swiftSettings: swiftSettings),
         .target(name: "LibCrypto", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
+        // ISA-L's igzip: gzip output several times faster than zlib, for sealing audit segments.
+        .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        .target(name: "ISAL", dependencies: ["CISAL"], swiftSettings: swiftSettings),
 
         // MARK: Beekeeper's concerns.
         .target(name: "BeekeeperCore", swiftSettings: swiftSettings),
@@ -65,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "BeekeeperAudit",
-            dependencies: ["BeekeeperCore", "BeekeeperConfig", "LibCrypto", "Sodium", "Zlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperCore", "BeekeeperConfig", "LibCrypto", "Sodium", "Zlib", "ISAL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "BeekeeperMetrics", swiftSettings: swiftSettings),
@@ -162,8 +167,9 @@ let package = Package(
             name: "beekeeper-bench",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
-                "BeekeeperAuditPages", "Sodium", "Zlib", "Curl",
+                "BeekeeperAuditPages", "Sodium", "Zlib", "ISAL", "Curl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/BeekeeperBench",
             swiftSettings: swiftSettings
@@ -172,6 +178,7 @@ let package = Package(
         // MARK: Tests, beside each module.
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: swiftSettings),
         .testTarget(name: "ZlibTests", dependencies: ["Zlib"], swiftSettings: swiftSettings),
+        .testTarget(name: "ISALTests", dependencies: ["ISAL", "Zlib"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"], swiftSettings: swiftSettings),

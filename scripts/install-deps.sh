@@ -8,6 +8,7 @@ SUDO=""
 packages=(
   pkg-config libsodium-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libpcre2-dev   # C libraries
   libsecp256k1-dev libssl-dev                                        # ColonyOS signatures: secp256k1, SHA3-256
+  libisal-dev                                                           # igzip: fast gzip for sealing audit segments
   postgresql postgresql-client                                          # backups and the libpq tests
   prometheus                                                            # promtool: metrics, rules, rule tests
   nginx-light                                                           # a real collector for the shipper

@@ -6,11 +6,10 @@ import Musl
 import Darwin
 #endif
 import Sodium
-import Zlib
 
 /// Turns a sealed `audit-N.jsonl` into `audit-N.jsonl.gz`, crash-safely: compress to a temporary
 /// name, fsync, check that it decompresses to the same bytes, rename, fsync the directory, and
-/// only then remove the plain file. A crash at any point leaves either the plain file, or both
+/// only then remove the plain file. The gzip encoder follows `shipper.gzip_level` (SegmentEncoder). A crash at any point leaves either the plain file, or both
 /// (the `.gz` complete), never a half `.gz` under the final name.
 enum SegmentCompressor {
     struct Result: Sendable {
@@ -31,9 +30,9 @@ enum SegmentCompressor {
             defer { POSIX.close(input) }
             let output = try POSIX.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o640)
             defer { POSIX.close(output) }
-            let deflater: Deflater
+            let encoder: SegmentEncoder
             do {
-                deflater = try Deflater(format: .gzip, level: level)
+                encoder = try SegmentEncoder(gzipLevel: level)
             } catch {
                 throw AuditError.compressedSegment(path: temporaryPath, reason: error.description)
             }
@@ -43,7 +42,7 @@ enum SegmentCompressor {
                 let count = try POSIX.read(input, into: &chunk, path: plainPath)
                 let compressed: [UInt8]
                 do {
-                    compressed = count == 0 ? try deflater.finish() : try deflater.compress(chunk[0..<count])
+                    compressed = count == 0 ? try encoder.finish() : try encoder.compress(chunk[0..<count])
                 } catch {
                     throw AuditError.compressedSegment(path: temporaryPath, reason: error.description)
                 }

@@ -10,7 +10,8 @@ import Zlib
 
 /// `gzip`: `Gzip.compressFile` of a sealed-segment-sized file of audit lines (64 MiB; 8 MiB with
 /// `--quick`) at levels 1, 6 and 9. The source is read from the page cache (it was just written)
-/// and the output is not fsynced, so this is compression speed, not disk speed.
+/// and the output is not fsynced, so this is compression speed, not disk speed. Then the same
+/// lines from memory through zlib 1/6/9 and ISA-L's igzip 0-3 (GzipBenchmark+Igzip).
 struct GzipBenchmark {
     static let name = "gzip"
     let context: BenchContext
@@ -44,7 +45,22 @@ struct GzipBenchmark {
             row.print()
             rows.append(row)
         }
+        rows += compareCodecs(corpus: readCorpus(at: source, bytes: size))
         return rows
+    }
+
+    private func readCorpus(at path: String, bytes: Int) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        precondition(fd >= 0, "gzip: cannot open \(path): errno \(errno)")
+        defer { close(fd) }
+        var corpus = [UInt8](repeating: 0, count: bytes)
+        var filled = 0
+        while filled < bytes {
+            let count = corpus.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, bytes - filled) }
+            precondition(count > 0, "gzip: short read of \(path)")
+            filled += count
+        }
+        return corpus
     }
 
     /// Writes audit-like JSONL: task.received / task.approved / task.succeeded triples with real

@@ -11,7 +11,7 @@ import Darwin
 
 let benchmarks = [
     AuditAppendBenchmark.name, WindowRecordBenchmark.name, WindowScrapeBenchmark.name, GuardianBenchmark.name,
-    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ShipBenchmark.name, ColoniesBenchmark.name,
+    JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ExpositionComparisonBenchmark.name, ShipBenchmark.name, ColoniesBenchmark.name,
 ]
 
 func usage() -> String {
@@ -68,6 +68,7 @@ for name in benchmarks where selected.contains(name) {
     case JSONBenchmark.name: _ = JSONBenchmark(context: context).run()
     case GzipBenchmark.name: _ = GzipBenchmark(context: context).run()
     case ExpositionBenchmark.name: _ = ExpositionBenchmark(context: context).run()
+    case ExpositionComparisonBenchmark.name: _ = ExpositionComparisonBenchmark(context: context).run()
     case ShipBenchmark.name: _ = await ShipBenchmark(context: context).run()
     case ColoniesBenchmark.name: _ = ColoniesBenchmark(context: context).run()
     default: break

@@ -3,12 +3,38 @@ struct ExpositionWriter {
     let format: ExpositionFormat
     private var bytes: [UInt8] = []
 
-    init(format: ExpositionFormat) {
+    /// `capacity`: the size of the last render, so a large exposition is written without regrowing.
+    init(format: ExpositionFormat, capacity: Int = 0) {
         self.format = format
-        bytes.reserveCapacity(16 * 1024)
+        bytes.reserveCapacity(max(16 * 1024, capacity))
     }
 
     mutating func write(_ family: RegisteredFamily, samples: [CollectedSample]) {
+        writeHeader(family)
+        for sample in Self.sortedUnique(samples, family: family) {
+            write(sample, of: family)
+        }
+    }
+
+    /// A stored counter or gauge family: series already in order with their labels rendered, so
+    /// each line is two appends and a number (BENCHMARKS.md 6.1).
+    mutating func write(_ family: RegisteredFamily, numbers: [(renderedLabels: [UInt8], value: Double)]) {
+        writeHeader(family)
+        let name = Array(family.name.utf8)
+        for (labels, value) in numbers {
+            bytes.append(contentsOf: name)
+            if !labels.isEmpty {
+                bytes.append(UInt8(ascii: "{"))
+                bytes.append(contentsOf: labels)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes.append(UInt8(ascii: " "))
+            NumberFormatting.appendSampleValue(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    private mutating func writeHeader(_ family: RegisteredFamily) {
         switch format {
         case .prometheusText:
             append("# HELP \(family.name) ")
@@ -20,10 +46,9 @@ struct ExpositionWriter {
             appendEscaped(family.help, quotes: true)
             append("\n")
         }
-        for sample in Self.sortedUnique(samples, family: family) {
-            write(sample, of: family)
-        }
     }
+
+    var count: Int { bytes.count }
 
     mutating func finish() -> String {
         if format == .openMetrics { append("# EOF\n") }
@@ -31,14 +56,7 @@ struct ExpositionWriter {
     }
 
     private mutating func write(_ sample: CollectedSample, of family: RegisteredFamily) {
-        var labels: [UInt8] = []
-        for (name, value) in zip(family.labelNames, sample.labelValues) {
-            if !labels.isEmpty { labels.append(UInt8(ascii: ",")) }
-            labels.append(contentsOf: name.utf8)
-            labels.append(contentsOf: "=\"".utf8)
-            Self.escape(value, quotes: true, into: &labels)
-            labels.append(UInt8(ascii: "\""))
-        }
+        let labels = Self.renderLabels(family.labelNames, sample.labelValues)
         switch sample.value {
         case .number(let value):
             precondition(
@@ -87,6 +105,19 @@ struct ExpositionWriter {
         Self.escape(string, quotes: quotes, into: &bytes)
     }
 
+    /// `a="x",b="y"`: label pairs as both formats write them inside the braces.
+    static func renderLabels(_ names: [String], _ values: [String]) -> [UInt8] {
+        var labels: [UInt8] = []
+        for (name, value) in zip(names, values) {
+            if !labels.isEmpty { labels.append(UInt8(ascii: ",")) }
+            labels.append(contentsOf: name.utf8)
+            labels.append(contentsOf: "=\"".utf8)
+            escape(value, quotes: true, into: &labels)
+            labels.append(UInt8(ascii: "\""))
+        }
+        return labels
+    }
+
     /// Backslash and newline always; the double quote in label values and in OpenMetrics HELP text.
     /// Only ASCII bytes change, so UTF-8 passes through untouched.
     static func escape(_ string: String, quotes: Bool, into output: inout [UInt8]) {
@@ -111,6 +142,10 @@ struct ExpositionWriter {
                 value(s): \(sample.labelValues)
                 """)
         }
+        // Stored families come sorted and unique (SeriesTable.all): one pass confirms it, no sort.
+        if zip(samples, samples.dropFirst()).allSatisfy({ labelValuesPrecede($0.labelValues, $1.labelValues) }) {
+            return samples
+        }
         let sorted = samples.sorted { labelValuesPrecede($0.labelValues, $1.labelValues) }
         var unique: [CollectedSample] = []
         unique.reserveCapacity(sorted.count)
@@ -121,7 +156,7 @@ struct ExpositionWriter {
         return unique
     }
 
-    private static func labelValuesPrecede(_ left: [String], _ right: [String]) -> Bool {
+    static func labelValuesPrecede(_ left: [String], _ right: [String]) -> Bool {
         for (a, b) in zip(left, right) where !a.utf8.elementsEqual(b.utf8) {
             return a.utf8.lexicographicallyPrecedes(b.utf8)
         }

@@ -18,6 +18,8 @@ public final class MetricsRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Bytes of the last render, the next one's starting capacity.
+    private let lastRenderBytes = Atomic<Int>(0)
 
     public init() {}
 
@@ -87,10 +89,18 @@ public final class MetricsRegistry: Sendable {
     public func render(_ format: ExpositionFormat) -> String {
         let families = state.withLock { Array($0.families.values) }
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var writer = ExpositionWriter(format: format)
+        var writer = ExpositionWriter(format: format, capacity: lastRenderBytes.load(ordering: .relaxed) + 1024)
         for family in families {
-            writer.write(family, samples: family.collect())
+            switch family.storage {
+            case .counter(let counters):
+                writer.write(family, numbers: counters.table.all().map { ($0.renderedLabels, $0.handle.value) })
+            case .gauge(let gauges):
+                writer.write(family, numbers: gauges.table.all().map { ($0.renderedLabels, $0.handle.value) })
+            case .histogram, .collector:
+                writer.write(family, samples: family.collect())
+            }
         }
+        lastRenderBytes.store(writer.count, ordering: .relaxed)
         return writer.finish()
     }
 

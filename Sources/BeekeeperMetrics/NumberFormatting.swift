@@ -12,6 +12,26 @@ enum NumberFormatting {
         return goStyle(value)
     }
 
+    /// `sampleValue` appended as bytes; whole numbers (the usual counter) without a String in between.
+    static func appendSampleValue(_ value: Double, to bytes: inout [UInt8]) {
+        guard value == value.rounded(.towardZero), value.magnitude < 0x1p53 else {
+            bytes.append(contentsOf: sampleValue(value).utf8)
+            return
+        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = UInt64(value.magnitude)
+        // At most 16 digits below 2^53; written backwards into a fixed buffer, then copied.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
     /// `le` and `quantile` label values. Both formats use Go's shortest `%g` (as client_golang does);
     /// OpenMetrics' canonical form also appends `.0` to whole numbers (`1.0`, `10.0`, but `1e+06`).
     static func labelValue(_ value: Double, format: ExpositionFormat) -> String {

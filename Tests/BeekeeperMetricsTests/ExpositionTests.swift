@@ -157,6 +157,33 @@ import Testing
         ])
     }
 
+    @Test func seriesCreatedAfterARenderTakeTheirPlaceInOrder() {
+        let registry = MetricsRegistry()
+        let family = registry.counter("late_total", help: "L.", labelNames: ["k"])
+        family.labels("m").increment()
+        family.labels("c").increment(by: 3)
+        func sampleLines() -> [String] {
+            registry.render(.prometheusText).split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        }
+        #expect(sampleLines() == [#"late_total{k="c"} 3"#, #"late_total{k="m"} 1"#])
+        // New series after the order was cached, and a value change on a cached one.
+        family.labels("a").increment(by: 2)
+        family.labels("z").increment()
+        family.labels("m").increment(by: 4)
+        #expect(sampleLines() == [#"late_total{k="a"} 2"#, #"late_total{k="c"} 3"#, #"late_total{k="m"} 5"#, #"late_total{k="z"} 1"#])
+    }
+
+    @Test func storedNumbersAreSpelledAsSampleValueSpellsThem() {
+        let registry = MetricsRegistry()
+        let gauge = registry.gauge("spelled", help: "S.", labelNames: ["v"])
+        let values: [Double] = [0, -3, 7, 1_000_000, -0x1p52, 0x1p53, 0.25, -1e-5, 1.5e300, .nan, .infinity, -.infinity]
+        for (index, value) in values.enumerated() { gauge.labels(String(UnicodeScalar(UInt8(65 + index)))).set(value) }
+        let lines = registry.render(.prometheusText).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.map { String($0.split(separator: " ").last!) } == [
+            "0", "-3", "7", "1000000", "-4503599627370496", "9.007199254740992e+15", "0.25", "-1e-05", "1.5e+300", "NaN", "+Inf", "-Inf",
+        ])
+    }
+
     @Test func counterNamesAlwaysEndInTotal() {
         let registry = MetricsRegistry()
         let plain = registry.counter("restarts", help: "Restarts.")

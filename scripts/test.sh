@@ -19,7 +19,10 @@ if [ "$#" -gt 0 ]; then
 fi
 alone_suites=(HostileClientTests PowerCutTests LiveSegmentLossTests)
 skip_pattern="$(IFS='|'; echo "${alone_suites[*]}")"
-timeout --kill-after=30s 40m swift test --skip-build --skip "$skip_pattern" 2>&1 | tee .build/test-output.txt
+# At most 8 tests at a time: unbounded, a hundred suites start at once on two cores, chromium among
+# them, and deadlines that mean seconds (a worker bee's timeout, a shutdown's grace) are stretched
+# past themselves. Eight keeps the run short (the long suites overlap) without starving the rest.
+timeout --kill-after=30s 40m swift test --skip-build --skip "$skip_pattern" --experimental-maximum-parallelization-width 8 2>&1 | tee .build/test-output.txt
 for suite in "${alone_suites[@]}"; do
   timeout --kill-after=30s 15m swift test --skip-build --filter "$suite" 2>&1 | tee ".build/test-output-$suite.txt"
   # A filter that matches nothing passes quietly: a renamed suite must not drop out of CI.

@@ -100,7 +100,9 @@ struct ColoniesExecutorTests {
         let standIn = try ColoniesStandIn()
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
-        let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
+        // Six seconds of bee (the queue bee allows 10): the server must be down before the report
+        // even when a loaded machine is slow to show task.started and to kill the server.
+        let id = try standIn.submit("queued", kwargs: ["seconds": "6"])
         try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         standIn.kill9()
         let downSince = ContinuousClock.now
@@ -149,7 +151,9 @@ struct ColoniesExecutorTests {
         let standIn = try ColoniesStandIn()
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
-        let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
+        // Six seconds of bee (the queue bee allows 10): the server must be down before the report
+        // even when a loaded machine is slow to show task.started and to kill the server.
+        let id = try standIn.submit("queued", kwargs: ["seconds": "6"])
         try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         try standIn.client(["cancel", id])
         try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "colonies.lost" && $0["task_id"]?.stringValue == id } }
@@ -168,7 +172,9 @@ struct ColoniesExecutorTests {
         let standIn = try ColoniesStandIn()
         _ = try standIn.setUp()
         let sidecar = try await Self.start(standIn)
-        let id = try standIn.submit("slow", kwargs: ["seconds": "2"])
+        // Six seconds of bee (the queue bee allows 10): the server must be down before the report
+        // even when a loaded machine is slow to show task.started and to kill the server.
+        let id = try standIn.submit("queued", kwargs: ["seconds": "6"])
         try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.contains { $0["type"] == "task.started" && $0["task_id"]?.stringValue == id } }
         kill(sidecar.process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(500))

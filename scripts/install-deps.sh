@@ -14,7 +14,7 @@ packages=(
   nginx-light                                                           # a real collector for the shipper
   gzip procps python3
   groff-base bash                                                       # the man page renders without warnings; completions source
-  wrk                                                                   # beekeeper-bench: HTTP load for the colonies benchmark
+  wrk curl                                                              # beekeeper-bench: HTTP load (colonies); curl times the audit pages (scripts/bench-audit-pages.sh)
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
   chromium chromium-driver                                              # the audit review pages in a real browser
   fuse libfuse2                                                         # lazyfs: the power-cut tests' FUSE filesystem

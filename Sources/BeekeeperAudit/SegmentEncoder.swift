@@ -15,13 +15,18 @@ enum SegmentEncoder {
     case igzip(IgzipCompressor)
     case zlib(Deflater)
 
-    /// What `gzip_level` selects, as (library, level), for logs and tests.
-    static func choice(forGzipLevel level: Int) -> (library: String, level: Int) {
+    /// What a `gzip_level` selects: the library and its own level.
+    enum Choice: Equatable {
+        case igzip(level: Int)
+        case zlib(level: Int)
+    }
+
+    static func choice(forGzipLevel level: Int) -> Choice {
         switch level {
-        case ...2: ("igzip", 1)
-        case 3...4: ("igzip", 2)
-        case 5...6: ("igzip", 3)
-        default: ("zlib", min(level, 9))
+        case ...2: .igzip(level: 1)
+        case 3...4: .igzip(level: 2)
+        case 5...6: .igzip(level: 3)
+        default: .zlib(level: min(level, 9))
         }
     }
 
@@ -31,10 +36,10 @@ enum SegmentEncoder {
     }
 
     init(gzipLevel: Int) throws(Failure) {
-        let (library, level) = Self.choice(forGzipLevel: gzipLevel)
-        if library == "igzip" {
+        switch Self.choice(forGzipLevel: gzipLevel) {
+        case .igzip(let level):
             do { self = .igzip(try IgzipCompressor(level: level)) } catch { throw Failure(description: error.description) }
-        } else {
+        case .zlib(let level):
             do { self = .zlib(try Deflater(format: .gzip, level: level)) } catch { throw Failure(description: error.description) }
         }
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """lazyfs: a FUSE filesystem that forgets what was never made durable, the way a power cut does.
 
-    lazyfs.py mount BACKING DURABLE MOUNTPOINT [--torn SEED]   serve (foreground) until unmounted or killed
+    lazyfs.py mount BACKING DURABLE MOUNTPOINT [--torn SEED] [--report FILE]
+                                                 serve (foreground) until unmounted or killed
     lazyfs.py selftest                           prove it drops and keeps what POSIX says
 
 Every operation passes through to BACKING. Beside it, DURABLE holds what a disk would still
@@ -19,11 +20,23 @@ are served one at a time, so the cut lands between two of them, never inside one
 the writers and this process, `fusermount -u -z MOUNTPOINT`, and mount again: a mount always
 starts by rebuilding BACKING from DURABLE, which is the state after the power came back.
 
+`arm OP GLOB [TEXT]` written to the control file cuts the power by itself right after the first
+OP (create, write, rename, link, unlink, fsync) on a path (relative to the mount, `*` crossing
+`/`) matching GLOB, for a write only one whose data contains TEXT: a cut forced into a moment
+(mid compression, mid checkpoint...) that random timing would rarely meet. `disarm` drops
+the triggers.
+
+With --report FILE, the cut writes FILE (atomically, outside the mount) as JSON saying what was
+in flight: `reason` ("control" or the trigger that fired), `dirty` (regular files with bytes
+written since their last fsync: path, size, durable_size), and `entries` (per directory whose
+entries differ from its durable ones: dir, added, removed). The loop tells the moments from it.
+
 The first mount of a BACKING without a DURABLE takes BACKING as it is as durable.
 Durable data lives in DURABLE/data/<inode> and the directory map in DURABLE/state.json, both
 replaced atomically (this process may be killed at any moment too).
 """
 import errno
+import fnmatch
 import json
 import os
 import shutil
@@ -220,7 +233,7 @@ class DurableStore:
         fill(self.root, self.backing, 0)
 
 
-def serve(backing, durable, mountpoint, torn_seed=None):
+def serve(backing, durable, mountpoint, torn_seed=None, report_path=None):
     from fuse import FUSE, FuseOSError, Operations
 
     backing = os.path.realpath(backing)
@@ -230,6 +243,69 @@ def serve(backing, durable, mountpoint, torn_seed=None):
         store.rebuild(random.Random(torn_seed) if torn_seed is not None else None)
     store.snapshot_everything()
     frozen = threading.Event()
+    dirty = set()  # inodes written (or truncated) since their last fsync
+    triggers = []  # (op, glob, text or None) from `arm`
+
+    def in_flight(reason):
+        """What the cut interrupted: files with unsynced bytes and directories with unsynced entries."""
+        report = {"reason": reason, "dirty": [], "entries": []}
+        for directory, subdirs, files in os.walk(backing):
+            relative = os.path.relpath(directory, backing)
+            relative = "" if relative == "." else relative + "/"
+            try:
+                dst = os.lstat(directory)
+            except FileNotFoundError:
+                continue
+            durable_names = set(store.dirs.get(store.live.get(dst.st_ino), {}).keys())
+            names = set(subdirs) | set(files)
+            if not relative:
+                names.discard(CONTROL)
+            added, removed = sorted(names - durable_names), sorted(durable_names - names)
+            if added or removed:
+                report["entries"].append({"dir": relative.rstrip("/"), "added": added, "removed": removed})
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(directory, name))
+                except FileNotFoundError:
+                    continue
+                if st.st_ino in dirty and stat.S_ISREG(st.st_mode):
+                    key = store.live.get(st.st_ino)
+                    durable_file = os.path.join(store.data, key) if key else None
+                    durable_size = os.path.getsize(durable_file) if durable_file and os.path.exists(durable_file) else 0
+                    report["dirty"].append({"path": relative + name, "size": st.st_size, "durable_size": durable_size})
+        return report
+
+    def cut(reason):
+        frozen.set()
+        sys.stderr.write(f"lazyfs: frozen (power cut: {reason})\n")
+        sys.stderr.flush()
+        if report_path:
+            with open(report_path + ".tmp", "w") as f:
+                json.dump(in_flight(reason), f)
+            os.replace(report_path + ".tmp", report_path)
+
+    def fire(op, path, data=None):
+        """Cuts the power after `op` on `path` if a trigger says so."""
+        if not triggers or frozen.is_set():
+            return
+        relative = path.lstrip("/")
+        for wanted, pattern, text in triggers:
+            if wanted == op and fnmatch.fnmatchcase(relative, pattern) and (text is None or (data is not None and text in data)):
+                cut(f"{op} {relative}")
+                return
+
+    def command(data):
+        for line in data.decode(errors="replace").splitlines():
+            words = line.split(None, 3)
+            if words == ["freeze"]:
+                if not frozen.is_set():
+                    cut("control")
+            elif words == ["disarm"]:
+                triggers.clear()
+            elif len(words) in (3, 4) and words[0] == "arm":
+                triggers.append((words[1], words[2], words[3].encode() if len(words) == 4 else None))
+            elif words:
+                sys.stderr.write(f"lazyfs: unknown control command {line!r}\n")
 
     class LazyFS(Operations):
         def _full(self, path):
@@ -287,17 +363,20 @@ def serve(backing, durable, mountpoint, torn_seed=None):
 
         def unlink(self, path):
             store.forget(self._full(path))
-            return os.unlink(self._full(path))
+            os.unlink(self._full(path))
+            fire("unlink", path)
 
         def symlink(self, target, source):
             return os.symlink(source, self._full(target))
 
         def rename(self, old, new):
             store.forget(self._full(new))
-            return os.rename(self._full(old), self._full(new))
+            os.rename(self._full(old), self._full(new))
+            fire("rename", new)
 
         def link(self, target, source):
-            return os.link(self._full(source), self._full(target))
+            os.link(self._full(source), self._full(target))
+            fire("link", target)
 
         def utimens(self, path, times=None):
             if self._control(path):
@@ -312,27 +391,32 @@ def serve(backing, durable, mountpoint, torn_seed=None):
         def create(self, path, mode, fi=None):
             if self._control(path):
                 return os.open("/dev/null", os.O_WRONLY)
-            return os.open(self._full(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            fd = os.open(self._full(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            fire("create", path)
+            return fd
 
         def read(self, path, length, offset, fh):
             return os.pread(fh, length, offset)
 
         def write(self, path, data, offset, fh):
             if self._control(path):
-                if data.strip() == b"freeze":
-                    frozen.set()
-                    sys.stderr.write("lazyfs: frozen (power cut)\n")
-                    sys.stderr.flush()
+                command(data)
                 return len(data)
-            return os.pwrite(fh, data, offset)
+            written = os.pwrite(fh, data, offset)
+            dirty.add(os.fstat(fh).st_ino)
+            fire("write", path, data)
+            return written
 
         def truncate(self, path, length, fh=None):
             if self._control(path):
                 return 0
             if fh is not None:
-                return os.ftruncate(fh, length)
+                os.ftruncate(fh, length)
+                dirty.add(os.fstat(fh).st_ino)
+                return 0
             with open(self._full(path), "r+") as f:
                 f.truncate(length)
+                dirty.add(os.fstat(f.fileno()).st_ino)
 
         def flush(self, path, fh):
             return 0
@@ -344,6 +428,8 @@ def serve(backing, durable, mountpoint, torn_seed=None):
             if frozen.is_set():
                 threading.Event().wait()  # the power is off: this fsync never returns
             store.sync_file(fh, self._full(path))
+            dirty.discard(os.fstat(fh).st_ino)
+            fire("fsync", path)
             return 0
 
         def fsyncdir(self, path, datasync, fh):
@@ -517,6 +603,37 @@ def _selftest():
         fs.terminate()
         subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
         fs.wait()
+        # Part 6: an armed trigger cuts right after the write it names, and the report says what
+        # was in flight: the unsynced bytes of that file and the unsynced entries of its directory.
+        report = os.path.join(root, "report.json")
+        fs = mount("--report", report)
+        write(path("sub", "kept"), b"k", "fsync")
+        sync_dir(path("sub"))
+        with open(os.path.join(mnt, CONTROL), "w") as control:
+            control.write("arm write sub/trig* MARK\n")
+        write(path("sub", "trigger"), b"plain;")
+        expect("an armed trigger does not fire on a write without its text", not os.path.exists(report))
+        write(path("sub", "trigger"), b"xxMARKxx")
+        write(path("sub", "kept"), b"-late")  # after the cut: visible now, not durable
+        with open(report) as f:
+            seen = json.load(f)
+        dirty = {d["path"]: d for d in seen.get("dirty", [])}
+        entries = {e["dir"]: e for e in seen.get("entries", [])}
+        expect("the armed write cut the power and the report names it", seen.get("reason") == "write sub/trigger")
+        expect("the report lists the written file's unsynced bytes",
+               dirty.get("sub/trigger", {}).get("size") == 14 and dirty["sub/trigger"].get("durable_size") == 0
+               and "sub/kept" not in dirty)
+        expect("the report lists the directory's unsynced entry",
+               entries.get("sub", {}).get("added") == ["trigger"] and entries["sub"].get("removed") == [])
+        fs.kill()
+        fs.wait()
+        subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
+        fs = mount()
+        expect("after an armed cut, what came after it is gone", read(path("sub", "trigger")) is None
+               and read(path("sub", "kept")) == b"k")
+        fs.terminate()
+        subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
+        fs.wait()
     finally:
         subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
         shutil.rmtree(root, ignore_errors=True)
@@ -525,10 +642,12 @@ def _selftest():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "mount":
-        serve(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 7 and sys.argv[1] == "mount" and sys.argv[5] == "--torn":
-        serve(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[6]))
+    if len(sys.argv) >= 5 and sys.argv[1] == "mount" and len(sys.argv) % 2 == 1:
+        options = dict(zip(sys.argv[5::2], sys.argv[6::2]))
+        if set(options) - {"--torn", "--report"}:
+            sys.stderr.write(__doc__)
+            sys.exit(2)
+        serve(sys.argv[2], sys.argv[3], sys.argv[4], int(options["--torn"]) if "--torn" in options else None, options.get("--report"))
     elif len(sys.argv) == 2 and sys.argv[1] == "selftest":
         sys.exit(_selftest())
     else:

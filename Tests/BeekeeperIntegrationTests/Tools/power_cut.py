@@ -198,6 +198,7 @@ class Colonies:
         self.log_offset = 0
         self.closed_ok = set()
         self.closed_failed = set()
+        self.cancel_error = None
 
     def config(self):
         return f"""colonies:
@@ -230,6 +231,13 @@ class Colonies:
         """While the sidecar is down: cancels the processes still waiting, so the restarted sidecar
         takes no new work while its checks run (stats and records must hold still to be compared).
         Those it held stay running at the stand-in: the restart settles them as orphans."""
+        self.cancel_error = None
+        try:
+            self._cancel_waiting()
+        except (OSError, RuntimeError) as error:
+            self.cancel_error = error
+
+    def _cancel_waiting(self):
         for _ in range(100):
             status, waiting, message = self.client.list_processes("dev", 0, self.setup["userprvkey"], count=100)
             if status != 200:
@@ -610,8 +618,26 @@ def run(args):
     cycle_moments = []
     began = time.monotonic()
     colonies = rig.colonies
-    phases = {"mount": 0.0, "start": 0.0, "checks": 0.0, "load": 0.0, "cut": 0.0}
+    phases = {"mount": 0.0, "start": 0.0, "read": 0.0, "verify": 0.0, "replays": 0.0, "checks": 0.0, "load": 0.0, "cut": 0.0,
+              "cancel": 0.0}
     mark = [time.monotonic()]
+
+    def totals():
+        summary.update(
+            seconds=round(time.monotonic() - began, 1),
+            succeeded=len(ledger.succeeded), blocked=len(ledger.blocked), failures=failures[:20], failure_count=len(failures),
+            restart_max_s=round(max(restarts), 3) if restarts else None,
+            restart_p50_s=percentile(restarts, 0.5), restart_p99_s=percentile(restarts, 0.99),
+            restarts_over_2s=sum(1 for r in restarts if r > 2.0),
+            moments=moments, forced=forced, forced_missed=forced_missed, phase_seconds={k: round(v, 1) for k, v in phases.items()},
+            record_types=seen_types)
+        if colonies is not None:
+            summary.update(colonies_submitted=len(colonies.tokens), colonies_closed_successful=len(colonies.closed_ok),
+                           colonies_closed_failed=len(colonies.closed_failed))
+        if args.summary_file:
+            with open(args.summary_file + ".tmp", "w") as f:
+                json.dump(summary, f)
+            os.replace(args.summary_file + ".tmp", args.summary_file)
 
     def phase(name):
         now = time.monotonic()
@@ -620,8 +646,17 @@ def run(args):
     try:
         for cycle in range(args.cycles + 1):
             mark[0] = time.monotonic()
+            # The stand-in's waiting processes are cancelled while lazyfs mounts (both take a while).
+            canceller = threading.Thread(target=colonies.cancel_waiting) if colonies is not None and cycle > 0 else None
+            if canceller is not None:
+                canceller.start()
             rig.mount()
             phase("mount")
+            if canceller is not None:
+                canceller.join()
+                if colonies.cancel_error is not None:
+                    raise colonies.cancel_error
+            phase("cancel")
             restart = rig.start(cycle)
             phase("start")
             if cycle > 0:
@@ -660,6 +695,7 @@ def run(args):
                     print(f"cut {cycle - 1}: {sorted(landed)} forced={rig.last_forced} ({rig.last_report.get('reason')})",
                           file=sys.stderr, flush=True)
             reloads_before = reloads_now
+            phase("read")
             lost = [i for i in ledger.succeeded if i not in succeeded]
             lost += [i for i in ledger.blocked if i not in blocked_ids]
             if lost:
@@ -667,6 +703,7 @@ def run(args):
             code, output = rig.verify_audit()
             if code != 0:
                 failures.append(f"cycle {cycle}: audit verify exit {code}: {output[-500:]}")
+            phase("verify")
             status, body = get(rig.port, "/v1/stats")
             stats = json.loads(body).get("guardian", {})
             approved = sum(1 for r in records if r.get("type") == "task.approved")
@@ -693,6 +730,7 @@ def run(args):
                     continue
                 if status != 200 or headers.get("idempotent-replay") != "true":
                     failures.append(f"cycle {cycle}: {task_id}, answered before the cut, got {status} replay={headers.get('idempotent-replay')}")
+            phase("replays")
             runs = rig.runs
             if os.path.exists(rig.run_log):
                 with open(rig.run_log, "rb") as f:
@@ -723,6 +761,7 @@ def run(args):
             failures += [f"cycle {cycle}: {p}" for p in problems]
             summary.update(cycles=cycle, acknowledged=len(ledger.succeeded) + len(ledger.blocked),
                            backup_manifests=manifests, shipped_markers=markers, audit_records=len(records))
+            totals()  # the run so far, for a long run read while it goes on (--summary-file)
             if failures and args.stop_on_failure:
                 break
             if cycle == args.cycles or (args.minutes and time.monotonic() - began > 60 * args.minutes):
@@ -749,6 +788,14 @@ def run(args):
             long_cycle = rng.random() < args.long_share
             window = rng.uniform(args.max_load, 3 * args.max_load) if long_cycle else rng.uniform(args.min_load, args.max_load)
             log_start = os.path.getsize(rig.log_path)
+            if args.pg_url and args.backup_every and cycle % args.backup_every == 2 and force is None:
+                # Most dumps are cut (that is the point), so now and then one runs to its end under
+                # the load: manifests must then name whole dumps across the later cuts.
+                try:
+                    status, _, _ = post(rig.port, rig.signer, "/v1/backups", b"{}", timeout=120)
+                    summary["backups_completed"] = summary.get("backups_completed", 0) + (status == 200)
+                except (OSError, http.client.HTTPException) as error:
+                    failures.append(f"cycle {cycle}: a backup run to its end failed: {error}")
             if force == "reload":
                 # SIGHUP once the load runs, and the cut as soon as the sidecar says it is reloading.
                 time.sleep(window / 2)
@@ -770,8 +817,7 @@ def run(args):
             rig.sidecar.wait()
             for t in threads:
                 t.join()
-            if colonies is not None:
-                colonies.cancel_waiting()
+            phase("cut")
             rig.last_report = rig.cut_report()
             rig.last_moments = classify(rig.last_report, rig.backing)
             rig.last_forced = force
@@ -789,17 +835,7 @@ def run(args):
             rig.sidecar.wait()
         if colonies is not None:
             colonies.stop()
-    summary.update(
-        seconds=round(time.monotonic() - began, 1),
-        succeeded=len(ledger.succeeded), blocked=len(ledger.blocked), failures=failures[:20], failure_count=len(failures),
-        restart_max_s=round(max(restarts), 3) if restarts else None,
-        restart_p50_s=percentile(restarts, 0.5), restart_p99_s=percentile(restarts, 0.99),
-        restarts_over_2s=sum(1 for r in restarts if r > 2.0),
-        moments=moments, forced=forced, forced_missed=forced_missed, phase_seconds={k: round(v, 1) for k, v in phases.items()},
-        record_types=seen_types)
-    if colonies is not None:
-        summary.update(colonies_submitted=len(colonies.tokens), colonies_closed_successful=len(colonies.closed_ok),
-                       colonies_closed_failed=len(colonies.closed_failed))
+    totals()
     if args.cuts_file:
         with open(args.cuts_file, "w") as f:
             for entry in cycle_moments:
@@ -850,6 +886,55 @@ def selftest():
     return 1 if failures else 0
 
 
+def reproduce_double_listing(args):
+    """The torn-mode mismatch, on purpose: the real sidecar under load, lazyfs armed to cut right
+    after a compression renames `.jsonl.gz` into place. The compression's next step (the directory
+    fsync before the unlink of the `.jsonl`) then never returns, so the directory holds both names,
+    as it does for a moment in every compression. The old reader counts that segment's decisions
+    twice; the loop's reader once."""
+    args.colonies = False
+    rig = Rig(args)
+    result = {"both_listed": False}
+    try:
+        rig.mount()
+        rig.start(0)
+        rig.arm("arm rename data/audit/audit-*.jsonl.gz")
+        ledger, stop = Ledger(), threading.Event()
+        threads = [threading.Thread(target=client, args=(rig.port, rig.signer, ledger, stop, n)) for n in range(args.clients)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while not os.path.exists(rig.report) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        result["reason"] = rig.cut_report().get("reason")
+        directory = os.path.join(rig.view, "audit")
+        names = sorted(os.listdir(directory))
+        plain = [n for n in names if n.endswith(".jsonl") and n + ".gz" in names]
+        result["both_listed"] = bool(plain)
+        decisions = ("task.approved", "task.blocked")
+        old = []  # the reader before the fix: every .jsonl and .jsonl.gz it lists
+        for name in names:
+            if name.startswith("audit-") and (name.endswith(".jsonl") or name.endswith(".jsonl.gz")):
+                with (gzip.open if name.endswith(".gz") else open)(os.path.join(directory, name), "rb") as f:
+                    old += [json.loads(line) for line in f if line.endswith(b"\n")]
+        new = read_audit_directory(directory)
+        result["old_reader_decisions"] = sum(1 for r in old if r.get("type") in decisions)
+        result["reader_decisions"] = sum(1 for r in new if r.get("type") in decisions)
+        result["reader_unique_seqs"] = len({r["seq"] for r in new}) == len(new)
+        rig.kill_sidecar()
+        stop.set()
+        rig.unmount()
+        rig.sidecar.wait()
+        for t in threads:
+            t.join()
+    finally:
+        if rig.sidecar is not None and rig.sidecar.poll() is None:
+            rig.kill_sidecar()
+        rig.unmount()
+        shutil.rmtree(rig.work, ignore_errors=True)
+    return result
+
+
 def main():
     if sys.argv[1:] == ["--selftest"]:
         sys.exit(selftest())
@@ -865,15 +950,22 @@ def main():
     parser.add_argument("--long-share", type=float, default=0.2, help="share of cycles with a load of max-load to 3 x max-load")
     parser.add_argument("--force-every", type=int, default=4, help="every Nth cut is forced into a moment, in turn (0: none)")
     parser.add_argument("--force-wait", type=float, default=4.0, help="how long a forced cut waits for its moment")
+    parser.add_argument("--backup-every", type=int, default=8, help="every Nth cycle waits for a whole backup before its cut (0: never)")
     parser.add_argument("--no-colonies", dest="colonies", action="store_false", help="no ColonyOS stand-in")
     parser.add_argument("--restart-limit", type=float, default=2.0)
     parser.add_argument("--minutes", type=float, default=0, help="stop after the first cycle past this budget")
     parser.add_argument("--torn", action="store_true", help="lazyfs keeps random prefixes of unsynced appends (torn tails)")
     parser.add_argument("--stop-on-failure", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--summary-file", help="rewrite the summary so far here after every restart's checks")
     parser.add_argument("--cuts-file", help="write each cut's moments here (JSON lines)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--reproduce-double-listing", action="store_true",
+                        help="cut right after a compression's rename and compare the readers (see reproduce_double_listing)")
     args = parser.parse_args()
+    if args.reproduce_double_listing:
+        print(json.dumps(reproduce_double_listing(args)))
+        sys.exit(0)
     summary = run(args)
     print(json.dumps(summary))
     sys.exit(1 if summary["failure_count"] else 0)

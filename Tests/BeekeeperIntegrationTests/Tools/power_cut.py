@@ -328,6 +328,7 @@ shipper:
         self.sidecar = None
         self.log_path = None
         self.torn_rng = random.Random(args.seed)
+        self.torn_mounts = 0
         self.last_report = {}
         self.last_moments = set()
         self.last_forced = None
@@ -338,7 +339,10 @@ shipper:
 
     def mount(self):
         self.fs_log = open(os.path.join(self.work, "lazyfs.log"), "ab")
-        torn = ["--torn", str(self.torn_rng.randrange(1 << 30))] if self.args.torn else []
+        # --torn: every remount may keep torn tails; --torn-share: that share of them (drawn from the seed).
+        torn_now = self.args.torn or self.torn_rng.random() < self.args.torn_share
+        self.torn_mounts += torn_now
+        torn = ["--torn", str(self.torn_rng.randrange(1 << 30))] if torn_now else []
         if os.path.exists(self.report):
             os.unlink(self.report)
         self.fs = subprocess.Popen([sys.executable, LAZYFS, "mount", self.backing, self.durable, self.mnt, "--report", self.report] + torn,
@@ -629,7 +633,7 @@ def run(args):
             restart_max_s=round(max(restarts), 3) if restarts else None,
             restart_p50_s=percentile(restarts, 0.5), restart_p99_s=percentile(restarts, 0.99),
             restarts_over_2s=sum(1 for r in restarts if r > 2.0),
-            moments=moments, forced=forced, forced_missed=forced_missed, phase_seconds={k: round(v, 1) for k, v in phases.items()},
+            torn_mounts=rig.torn_mounts, moments=moments, forced=forced, forced_missed=forced_missed, phase_seconds={k: round(v, 1) for k, v in phases.items()},
             record_types=seen_types)
         if colonies is not None:
             summary.update(colonies_submitted=len(colonies.tokens), colonies_closed_successful=len(colonies.closed_ok),
@@ -955,6 +959,7 @@ def main():
     parser.add_argument("--restart-limit", type=float, default=2.0)
     parser.add_argument("--minutes", type=float, default=0, help="stop after the first cycle past this budget")
     parser.add_argument("--torn", action="store_true", help="lazyfs keeps random prefixes of unsynced appends (torn tails)")
+    parser.add_argument("--torn-share", type=float, default=0.0, help="share of remounts that keep torn tails (as --torn)")
     parser.add_argument("--stop-on-failure", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--summary-file", help="rewrite the summary so far here after every restart's checks")

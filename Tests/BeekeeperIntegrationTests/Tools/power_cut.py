@@ -32,6 +32,7 @@ Prints one JSON summary line last; exit 0 only when nothing was lost.
 """
 import argparse
 import base64
+import concurrent.futures
 import fnmatch
 import glob
 import gzip
@@ -725,15 +726,20 @@ def run(args):
                     print(f"cycle {cycle}: a segment listed as .jsonl and .jsonl.gz: the old reader would count "
                           f"{twice_read} decisions twice (stats {stats.get('approved')} approved, records {approved})",
                           file=sys.stderr, flush=True)
-            # Ids answered before the cut come back as replays, and never run again.
-            for task_id in rng.sample(previous_cycle, min(len(previous_cycle), args.replays)):
+            # Ids answered before the cut come back as replays, and never run again. Sent at once:
+            # each replay is audited (task.duplicate), and one after the other they would wait for
+            # an fdatasync each where a client's retries share one.
+            def replay(task_id):
                 try:
                     status, headers, data = post(rig.port, rig.signer, "/v1/tasks", ledger.succeeded[task_id])
                 except (OSError, http.client.HTTPException) as error:
-                    failures.append(f"cycle {cycle}: replay of {task_id} failed: {error}")
-                    continue
+                    return f"cycle {cycle}: replay of {task_id} failed: {error}"
                 if status != 200 or headers.get("idempotent-replay") != "true":
-                    failures.append(f"cycle {cycle}: {task_id}, answered before the cut, got {status} replay={headers.get('idempotent-replay')}")
+                    return f"cycle {cycle}: {task_id}, answered before the cut, got {status} replay={headers.get('idempotent-replay')}"
+                return None
+            chosen = rng.sample(previous_cycle, min(len(previous_cycle), args.replays))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
+                failures += [problem for problem in pool.map(replay, chosen) if problem]
             phase("replays")
             runs = rig.runs
             if os.path.exists(rig.run_log):

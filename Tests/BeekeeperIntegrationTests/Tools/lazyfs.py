@@ -176,61 +176,91 @@ class DurableStore:
         self.save()
 
     def rebuild(self, torn=None):
-        """The power came back: BACKING becomes exactly the durable tree. With `torn` (a
-        random.Random), a file whose visible bytes at the cut were its durable bytes plus an
-        unsynced append keeps, half of the time, a random prefix of that append: POSIX lets any
-        part of unsynced data reach the disk, and a torn last line is what recovery must cut."""
+        """The power came back: BACKING becomes exactly the durable tree, and the durable store
+        stays as it is (BACKING now matches it), with this mount's inodes mapped to its keys.
+        Entries whose bytes already equal their durable bytes are left in place, so a remount
+        costs what the cut changed, not the size of the tree. With `torn` (a random.Random), a
+        file whose visible bytes at the cut were its durable bytes plus an unsynced append keeps,
+        half of the time, a random prefix of that append: POSIX lets any part of unsynced data
+        reach the disk, and a torn last line is what recovery must cut. Those bytes are durable
+        from then on, as everything a remount shows."""
         self.load()
-        visible = {}
-        if torn is not None:
-            for directory, _, files in os.walk(self.backing):
-                for name in files:
-                    path = os.path.join(directory, name)
-                    if os.path.isfile(path) and not os.path.islink(path):
-                        with open(path, "rb") as f:
-                            visible[path] = f.read()
-        for name in os.listdir(self.backing):
-            child = os.path.join(self.backing, name)
-            if os.path.isdir(child) and not os.path.islink(child):
-                shutil.rmtree(child)
-            else:
-                os.unlink(child)
+        self.live = {}
         made = {}  # key -> path already created (hard links)
 
+        def remove(path):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            elif os.path.lexists(path):
+                os.unlink(path)
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+
         def fill(directory_key, path, depth):
-            for name, ino in sorted(self.dirs.get(directory_key, {}).items()):
+            wanted = self.dirs.get(directory_key, {})
+            for name in os.listdir(path):
+                if name not in wanted:
+                    remove(os.path.join(path, name))
+            for name, ino in sorted(wanted.items()):
                 child = os.path.join(path, name)
                 node = self.nodes.get(ino, {"kind": "f", "mode": 0o644})
+                try:
+                    existing = os.lstat(child)
+                except FileNotFoundError:
+                    existing = None
                 if ino in made and node["kind"] == "f":
+                    remove(child)
                     os.link(made[ino], child)
                 elif node["kind"] == "d":
                     if depth > 64 or ino in made:
+                        remove(child)
                         continue
-                    os.mkdir(child)
+                    if existing is None or not stat.S_ISDIR(existing.st_mode):
+                        remove(child)
+                        os.mkdir(child)
                     made[ino] = child
+                    self.live[os.lstat(child).st_ino] = ino
                     fill(ino, child, depth + 1)
                     os.chmod(child, node["mode"])
                 elif node["kind"] == "l":
+                    remove(child)
                     os.symlink(node["target"], child)
+                    self.live[os.lstat(child).st_ino] = ino
                 else:
                     source = os.path.join(self.data, ino)
-                    if os.path.exists(source):
-                        shutil.copyfile(source, child)
-                    else:
-                        open(child, "wb").close()  # the entry was synced, its data never was
-                    if torn is not None and child in visible and torn.random() < 0.5:
-                        with open(child, "rb") as f:
-                            durable = f.read()
-                        seen = visible[child]
-                        if len(seen) > len(durable) and seen.startswith(durable):
+                    durable = read(source) if os.path.exists(source) else b""  # entry synced, data maybe never
+                    regular = existing is not None and stat.S_ISREG(existing.st_mode) and existing.st_nlink == 1
+                    seen = read(child) if regular and (existing.st_size == len(durable) or torn is not None) else None
+                    if seen != durable:
+                        remove(child)
+                        content = durable
+                        if torn is not None and seen is not None and len(seen) > len(durable) and seen.startswith(durable) \
+                                and torn.random() < 0.5:
                             kept = torn.randrange(1, len(seen) - len(durable) + 1)
                             sys.stderr.write(f"lazyfs: torn {child}: kept {kept} of {len(seen) - len(durable)} unsynced bytes\n")
-                            with open(child, "ab") as f:
-                                f.write(seen[len(durable):len(durable) + kept])
+                            content = seen[:len(durable) + kept]
+                            with open(source + ".tmp", "wb") as f:
+                                f.write(content)
+                            os.replace(source + ".tmp", source)
+                        with open(child, "wb") as f:
+                            f.write(content)
                     os.chmod(child, node["mode"])
                     made[ino] = child
+                    self.live[os.lstat(child).st_ino] = ino
 
+        self.live[os.lstat(self.backing).st_ino] = self.root
         fill(self.root, self.backing, 0)
+        # What the tree no longer reaches is gone for good: drop it from the store.
+        reachable = set(made) | {self.root} | {ino for ino in self.live.values()}
+        self.nodes = {k: v for k, v in self.nodes.items() if k in reachable}
+        self.dirs = {k: v for k, v in self.dirs.items() if k in reachable}
+        for name in os.listdir(self.data):
+            if name not in reachable:
+                os.unlink(os.path.join(self.data, name))
+        self.next_key = max([int(k[1:]) for k in self.nodes] + [int(self.root[1:])])
+        self.save()
 
 
 def serve(backing, durable, mountpoint, torn_seed=None, report_path=None):
@@ -241,7 +271,8 @@ def serve(backing, durable, mountpoint, torn_seed=None, report_path=None):
     if os.path.exists(os.path.join(durable, "state.json")):
         import random
         store.rebuild(random.Random(torn_seed) if torn_seed is not None else None)
-    store.snapshot_everything()
+    else:
+        store.snapshot_everything()
     frozen = threading.Event()
     dirty = set()  # inodes written (or truncated) since their last fsync
     triggers = []  # (op, glob, text or None) from `arm`
@@ -567,6 +598,10 @@ def _selftest():
                and read(path("renamed-synced")) == b"r2")
         expect("a file in a durable directory with its directory fsynced is kept", read(path("sub", "second")) == b"s")
         expect("the control file is not listed", CONTROL not in os.listdir(mnt))
+        # Part 3b: a remount leaves files whose bytes were durable in place, and they stay tied to
+        # their durable copies: a later fsync of one is kept, an unsynced append to another is not.
+        write(path("renamed-synced"), b"+synced", "fsync")
+        write(path("synced"), b"+unsynced")
         # Part 4: after the cut an fsync never returns.
         with open(os.path.join(mnt, CONTROL), "w") as control:
             control.write("freeze")
@@ -591,6 +626,8 @@ def _selftest():
         thread.join(5)
         fs = mount()
         expect("a file written after the cut is gone", read(path("late")) is None)
+        expect("a file left in place by a remount keeps its later fsync", read(path("renamed-synced")) == b"r2+synced")
+        expect("a file left in place by a remount loses its later unsynced append", read(path("synced")) == b"A1")
         # Part 5: --torn keeps a random prefix of an unsynced append (a torn tail), never more.
         write(path("sub", "log"), b"abc", "fsync")
         sync_dir(path("sub"))
@@ -606,7 +643,10 @@ def _selftest():
         # Part 6: an armed trigger cuts right after the write it names, and the report says what
         # was in flight: the unsynced bytes of that file and the unsynced entries of its directory.
         report = os.path.join(root, "report.json")
+        inode = os.lstat(os.path.join(backing, "sub", "second")).st_ino
         fs = mount("--report", report)
+        expect("a remount leaves a file whose bytes are durable in place",
+               os.lstat(os.path.join(backing, "sub", "second")).st_ino == inode)
         write(path("sub", "kept"), b"k", "fsync")
         sync_dir(path("sub"))
         with open(os.path.join(mnt, CONTROL), "w") as control:

@@ -17,14 +17,20 @@ struct IdempotencyJournalCompactionTests {
         return directory
     }
 
-    @Test("a journal with nothing to leave out is kept as it is, and appended to")
-    func wholeJournalIsNotRewritten() async throws {
+    /// A journal in a new directory holding one finished outcome, "a"; the caller removes the directory.
+    static func journalWithOneOutcome() async throws -> (directory: String, journal: String) {
         let directory = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let journal = directory + "/idempotency.jsonl"
         let first = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
         _ = await first.claim("a", payloadSHA256: "sha-a")
         await first.finish("a", outcome: .blocked(reason: "ra"))
+        return (directory, journal)
+    }
+
+    @Test("a journal with nothing to leave out is kept as it is, and appended to")
+    func wholeJournalIsNotRewritten() async throws {
+        let (directory, journal) = try await Self.journalWithOneOutcome()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let inode = try Self.inode(journal)
         let size = try #require(FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int)
 
@@ -42,12 +48,8 @@ struct IdempotencyJournalCompactionTests {
 
     @Test("a torn last line is cut by a compaction, so the next outcome is not glued onto it")
     func tornLastLineIsCompactedAway() async throws {
-        let directory = try Self.directory()
+        let (directory, journal) = try await Self.journalWithOneOutcome()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let journal = directory + "/idempotency.jsonl"
-        let first = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
-        _ = await first.claim("a", payloadSHA256: "sha-a")
-        await first.finish("a", outcome: .blocked(reason: "ra"))
         // A power cut kept part of a later line (lazyfs --torn does this to the journal).
         let handle = try #require(FileHandle(forWritingAtPath: journal))
         try handle.seekToEnd()

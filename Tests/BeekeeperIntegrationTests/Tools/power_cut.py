@@ -170,6 +170,15 @@ def disturber(port, signer, pid, stop, seed, backups, backup_now):
         return
 
 
+def new_lines(path, offset):
+    """The whole lines appended to `path` since `offset`, and the offset after them."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    end = data.rfind(b"\n") + 1
+    return data[:end].splitlines(), offset + end
+
+
 class Colonies:
     """The ColonyOS stand-in, outside the mount for the whole run (its state survives the cuts
     as a real server's would), a colony with a user, and this sidecar's executor registered."""
@@ -251,12 +260,8 @@ class Colonies:
 
     def read_log(self):
         """Closes the stand-in answered 200 since the last look."""
-        with open(self.log_path, "rb") as f:
-            f.seek(self.log_offset)
-            data = f.read()
-        end = data.rfind(b"\n") + 1
-        self.log_offset += end
-        for line in data[:end].splitlines():
+        lines, self.log_offset = new_lines(self.log_path, self.log_offset)
+        for line in lines:
             entry = json.loads(line)
             if entry.get("status") != 200:
                 continue
@@ -743,12 +748,8 @@ def run(args):
             phase("replays")
             runs = rig.runs
             if os.path.exists(rig.run_log):
-                with open(rig.run_log, "rb") as f:
-                    f.seek(rig.runs_offset)
-                    data = f.read()
-                end = data.rfind(b"\n") + 1
-                rig.runs_offset += end
-                for line in data[:end].splitlines():
+                lines, rig.runs_offset = new_lines(rig.run_log, rig.runs_offset)
+                for line in lines:
                     task_id = json.loads(line)["arg"]
                     runs[task_id] = runs.get(task_id, 0) + 1
             rerun = [i for i in ledger.succeeded if runs.get(i, 0) != 1]

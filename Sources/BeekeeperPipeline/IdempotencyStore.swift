@@ -58,26 +58,48 @@ package actor IdempotencyStore {
         self.logger = logger
         let now = Date().timeIntervalSince1970
         var kept: [String] = []
-        if let data = FileManager.default.contents(atPath: journalPath) {
+        // Whether the file holds anything to leave out: an expired or unreadable line, or a last
+        // line without its newline (a torn write, onto which the next append would be glued).
+        var compact = false
+        let data = FileManager.default.contents(atPath: journalPath)
+        if let data {
+            compact = !data.isEmpty && data.last != UInt8(ascii: "\n")
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
                 guard let record = try? JSONValue.parse(line),
                     let id = record["id"]?.stringValue, let at = record["at"]?.doubleValue,
                     let outcome = Self.outcome(of: record), now - at < self.retention
-                else { continue }
+                else {
+                    compact = true
+                    continue
+                }
                 entries[id] = .finished(outcome, at: at, sha256: record["payload_sha256"]?.stringValue)
                 expiryOrder.append((id, at))
                 kept.append(String(decoding: line, as: UTF8.self))
             }
         }
-        // Compact: rewrite only what is still within retention, atomically.
-        do {
-            try DurableFile.replace(journalPath, with: Array(kept.map { $0 + "\n" }.joined().utf8), mode: 0o600)
-        } catch {
-            logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
+        // Compact: rewrite only what is still within retention, atomically, and only when that
+        // leaves something out. Rewriting a whole journal that loses nothing made every start pay
+        // a write and fsync of up to 24 h of outcomes (seconds on a slow disk, issue 14); a journal
+        // that does not exist yet is created the same way, so its directory entry is durable.
+        if compact || data == nil {
+            do {
+                try DurableFile.replace(journalPath, with: Array(kept.map { $0 + "\n" }.joined().utf8), mode: 0o600)
+            } catch {
+                logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
+            }
         }
         journal = FileHandle(forWritingAtPath: journalPath)
         _ = try? journal?.seekToEnd()
+        if !compact, data != nil {
+            // After a kill (not a power cut) the lines read may still be only in the page cache;
+            // they answer replays from now on, so they must be durable as a rewrite would have made them.
+            do {
+                try journal?.synchronize()
+            } catch {
+                logger.warning("could not sync the idempotency journal", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// A journal line's outcome: `{"id","at","outcome":{...}}`, or the previous release's `status`/`body`.

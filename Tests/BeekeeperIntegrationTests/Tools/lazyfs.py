@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """lazyfs: a FUSE filesystem that forgets what was never made durable, the way a power cut does.
 
-    lazyfs.py mount BACKING DURABLE MOUNTPOINT [--torn SEED]   serve (foreground) until unmounted or killed
+    lazyfs.py mount BACKING DURABLE MOUNTPOINT [--torn SEED] [--report FILE]
+                                                 serve (foreground) until unmounted or killed
     lazyfs.py selftest                           prove it drops and keeps what POSIX says
 
 Every operation passes through to BACKING. Beside it, DURABLE holds what a disk would still
@@ -19,11 +20,23 @@ are served one at a time, so the cut lands between two of them, never inside one
 the writers and this process, `fusermount -u -z MOUNTPOINT`, and mount again: a mount always
 starts by rebuilding BACKING from DURABLE, which is the state after the power came back.
 
+`arm OP GLOB [TEXT]` written to the control file cuts the power by itself right after the first
+OP (create, write, rename, link, unlink, fsync) on a path (relative to the mount, `*` crossing
+`/`) matching GLOB, for a write only one whose data contains TEXT: a cut forced into a moment
+(mid compression, mid checkpoint...) that random timing would rarely meet. `disarm` drops
+the triggers.
+
+With --report FILE, the cut writes FILE (atomically, outside the mount) as JSON saying what was
+in flight: `reason` ("control" or the trigger that fired), `dirty` (regular files with bytes
+written since their last fsync: path, size, durable_size), and `entries` (per directory whose
+entries differ from its durable ones: dir, added, removed). The loop tells the moments from it.
+
 The first mount of a BACKING without a DURABLE takes BACKING as it is as durable.
 Durable data lives in DURABLE/data/<inode> and the directory map in DURABLE/state.json, both
 replaced atomically (this process may be killed at any moment too).
 """
 import errno
+import fnmatch
 import json
 import os
 import shutil
@@ -163,64 +176,94 @@ class DurableStore:
         self.save()
 
     def rebuild(self, torn=None):
-        """The power came back: BACKING becomes exactly the durable tree. With `torn` (a
-        random.Random), a file whose visible bytes at the cut were its durable bytes plus an
-        unsynced append keeps, half of the time, a random prefix of that append: POSIX lets any
-        part of unsynced data reach the disk, and a torn last line is what recovery must cut."""
+        """The power came back: BACKING becomes exactly the durable tree, and the durable store
+        stays as it is (BACKING now matches it), with this mount's inodes mapped to its keys.
+        Entries whose bytes already equal their durable bytes are left in place, so a remount
+        costs what the cut changed, not the size of the tree. With `torn` (a random.Random), a
+        file whose visible bytes at the cut were its durable bytes plus an unsynced append keeps,
+        half of the time, a random prefix of that append: POSIX lets any part of unsynced data
+        reach the disk, and a torn last line is what recovery must cut. Those bytes are durable
+        from then on, as everything a remount shows."""
         self.load()
-        visible = {}
-        if torn is not None:
-            for directory, _, files in os.walk(self.backing):
-                for name in files:
-                    path = os.path.join(directory, name)
-                    if os.path.isfile(path) and not os.path.islink(path):
-                        with open(path, "rb") as f:
-                            visible[path] = f.read()
-        for name in os.listdir(self.backing):
-            child = os.path.join(self.backing, name)
-            if os.path.isdir(child) and not os.path.islink(child):
-                shutil.rmtree(child)
-            else:
-                os.unlink(child)
+        self.live = {}
         made = {}  # key -> path already created (hard links)
 
+        def remove(path):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            elif os.path.lexists(path):
+                os.unlink(path)
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+
         def fill(directory_key, path, depth):
-            for name, ino in sorted(self.dirs.get(directory_key, {}).items()):
+            wanted = self.dirs.get(directory_key, {})
+            for name in os.listdir(path):
+                if name not in wanted:
+                    remove(os.path.join(path, name))
+            for name, ino in sorted(wanted.items()):
                 child = os.path.join(path, name)
                 node = self.nodes.get(ino, {"kind": "f", "mode": 0o644})
+                try:
+                    existing = os.lstat(child)
+                except FileNotFoundError:
+                    existing = None
                 if ino in made and node["kind"] == "f":
+                    remove(child)
                     os.link(made[ino], child)
                 elif node["kind"] == "d":
                     if depth > 64 or ino in made:
+                        remove(child)
                         continue
-                    os.mkdir(child)
+                    if existing is None or not stat.S_ISDIR(existing.st_mode):
+                        remove(child)
+                        os.mkdir(child)
                     made[ino] = child
+                    self.live[os.lstat(child).st_ino] = ino
                     fill(ino, child, depth + 1)
                     os.chmod(child, node["mode"])
                 elif node["kind"] == "l":
+                    remove(child)
                     os.symlink(node["target"], child)
+                    self.live[os.lstat(child).st_ino] = ino
                 else:
                     source = os.path.join(self.data, ino)
-                    if os.path.exists(source):
-                        shutil.copyfile(source, child)
-                    else:
-                        open(child, "wb").close()  # the entry was synced, its data never was
-                    if torn is not None and child in visible and torn.random() < 0.5:
-                        with open(child, "rb") as f:
-                            durable = f.read()
-                        seen = visible[child]
-                        if len(seen) > len(durable) and seen.startswith(durable):
+                    durable = read(source) if os.path.exists(source) else b""  # entry synced, data maybe never
+                    regular = existing is not None and stat.S_ISREG(existing.st_mode) and existing.st_nlink == 1
+                    seen = read(child) if regular and (existing.st_size == len(durable) or torn is not None) else None
+                    if seen != durable:
+                        remove(child)
+                        content = durable
+                        if torn is not None and seen is not None and len(seen) > len(durable) and seen.startswith(durable) \
+                                and torn.random() < 0.5:
                             kept = torn.randrange(1, len(seen) - len(durable) + 1)
                             sys.stderr.write(f"lazyfs: torn {child}: kept {kept} of {len(seen) - len(durable)} unsynced bytes\n")
-                            with open(child, "ab") as f:
-                                f.write(seen[len(durable):len(durable) + kept])
+                            content = seen[:len(durable) + kept]
+                            with open(source + ".tmp", "wb") as f:
+                                f.write(content)
+                            os.replace(source + ".tmp", source)
+                        with open(child, "wb") as f:
+                            f.write(content)
                     os.chmod(child, node["mode"])
                     made[ino] = child
+                    self.live[os.lstat(child).st_ino] = ino
 
+        self.live[os.lstat(self.backing).st_ino] = self.root
         fill(self.root, self.backing, 0)
+        # What the tree no longer reaches is gone for good: drop it from the store.
+        reachable = set(made) | {self.root} | {ino for ino in self.live.values()}
+        self.nodes = {k: v for k, v in self.nodes.items() if k in reachable}
+        self.dirs = {k: v for k, v in self.dirs.items() if k in reachable}
+        for name in os.listdir(self.data):
+            if name not in reachable:
+                os.unlink(os.path.join(self.data, name))
+        self.next_key = max([int(k[1:]) for k in self.nodes] + [int(self.root[1:])])
+        self.save()
 
 
-def serve(backing, durable, mountpoint, torn_seed=None):
+def serve(backing, durable, mountpoint, torn_seed=None, report_path=None):
     from fuse import FUSE, FuseOSError, Operations
 
     backing = os.path.realpath(backing)
@@ -228,8 +271,72 @@ def serve(backing, durable, mountpoint, torn_seed=None):
     if os.path.exists(os.path.join(durable, "state.json")):
         import random
         store.rebuild(random.Random(torn_seed) if torn_seed is not None else None)
-    store.snapshot_everything()
+    else:
+        store.snapshot_everything()
     frozen = threading.Event()
+    dirty = set()  # inodes written (or truncated) since their last fsync
+    triggers = []  # (op, glob, text or None) from `arm`
+
+    def in_flight(reason):
+        """What the cut interrupted: files with unsynced bytes and directories with unsynced entries."""
+        report = {"reason": reason, "dirty": [], "entries": []}
+        for directory, subdirs, files in os.walk(backing):
+            relative = os.path.relpath(directory, backing)
+            relative = "" if relative == "." else relative + "/"
+            try:
+                dst = os.lstat(directory)
+            except FileNotFoundError:
+                continue
+            durable_names = set(store.dirs.get(store.live.get(dst.st_ino), {}).keys())
+            names = set(subdirs) | set(files)
+            if not relative:
+                names.discard(CONTROL)
+            added, removed = sorted(names - durable_names), sorted(durable_names - names)
+            if added or removed:
+                report["entries"].append({"dir": relative.rstrip("/"), "added": added, "removed": removed})
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(directory, name))
+                except FileNotFoundError:
+                    continue
+                if st.st_ino in dirty and stat.S_ISREG(st.st_mode):
+                    key = store.live.get(st.st_ino)
+                    durable_file = os.path.join(store.data, key) if key else None
+                    durable_size = os.path.getsize(durable_file) if durable_file and os.path.exists(durable_file) else 0
+                    report["dirty"].append({"path": relative + name, "size": st.st_size, "durable_size": durable_size})
+        return report
+
+    def cut(reason):
+        frozen.set()
+        sys.stderr.write(f"lazyfs: frozen (power cut: {reason})\n")
+        sys.stderr.flush()
+        if report_path:
+            with open(report_path + ".tmp", "w") as f:
+                json.dump(in_flight(reason), f)
+            os.replace(report_path + ".tmp", report_path)
+
+    def fire(op, path, data=None):
+        """Cuts the power after `op` on `path` if a trigger says so."""
+        if not triggers or frozen.is_set():
+            return
+        relative = path.lstrip("/")
+        for wanted, pattern, text in triggers:
+            if wanted == op and fnmatch.fnmatchcase(relative, pattern) and (text is None or (data is not None and text in data)):
+                cut(f"{op} {relative}")
+                return
+
+    def command(data):
+        for line in data.decode(errors="replace").splitlines():
+            words = line.split(None, 3)
+            if words == ["freeze"]:
+                if not frozen.is_set():
+                    cut("control")
+            elif words == ["disarm"]:
+                triggers.clear()
+            elif len(words) in (3, 4) and words[0] == "arm":
+                triggers.append((words[1], words[2], words[3].encode() if len(words) == 4 else None))
+            elif words:
+                sys.stderr.write(f"lazyfs: unknown control command {line!r}\n")
 
     class LazyFS(Operations):
         def _full(self, path):
@@ -287,17 +394,20 @@ def serve(backing, durable, mountpoint, torn_seed=None):
 
         def unlink(self, path):
             store.forget(self._full(path))
-            return os.unlink(self._full(path))
+            os.unlink(self._full(path))
+            fire("unlink", path)
 
         def symlink(self, target, source):
             return os.symlink(source, self._full(target))
 
         def rename(self, old, new):
             store.forget(self._full(new))
-            return os.rename(self._full(old), self._full(new))
+            os.rename(self._full(old), self._full(new))
+            fire("rename", new)
 
         def link(self, target, source):
-            return os.link(self._full(source), self._full(target))
+            os.link(self._full(source), self._full(target))
+            fire("link", target)
 
         def utimens(self, path, times=None):
             if self._control(path):
@@ -312,27 +422,32 @@ def serve(backing, durable, mountpoint, torn_seed=None):
         def create(self, path, mode, fi=None):
             if self._control(path):
                 return os.open("/dev/null", os.O_WRONLY)
-            return os.open(self._full(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            fd = os.open(self._full(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            fire("create", path)
+            return fd
 
         def read(self, path, length, offset, fh):
             return os.pread(fh, length, offset)
 
         def write(self, path, data, offset, fh):
             if self._control(path):
-                if data.strip() == b"freeze":
-                    frozen.set()
-                    sys.stderr.write("lazyfs: frozen (power cut)\n")
-                    sys.stderr.flush()
+                command(data)
                 return len(data)
-            return os.pwrite(fh, data, offset)
+            written = os.pwrite(fh, data, offset)
+            dirty.add(os.fstat(fh).st_ino)
+            fire("write", path, data)
+            return written
 
         def truncate(self, path, length, fh=None):
             if self._control(path):
                 return 0
             if fh is not None:
-                return os.ftruncate(fh, length)
+                os.ftruncate(fh, length)
+                dirty.add(os.fstat(fh).st_ino)
+                return 0
             with open(self._full(path), "r+") as f:
                 f.truncate(length)
+                dirty.add(os.fstat(f.fileno()).st_ino)
 
         def flush(self, path, fh):
             return 0
@@ -344,6 +459,8 @@ def serve(backing, durable, mountpoint, torn_seed=None):
             if frozen.is_set():
                 threading.Event().wait()  # the power is off: this fsync never returns
             store.sync_file(fh, self._full(path))
+            dirty.discard(os.fstat(fh).st_ino)
+            fire("fsync", path)
             return 0
 
         def fsyncdir(self, path, datasync, fh):
@@ -481,6 +598,10 @@ def _selftest():
                and read(path("renamed-synced")) == b"r2")
         expect("a file in a durable directory with its directory fsynced is kept", read(path("sub", "second")) == b"s")
         expect("the control file is not listed", CONTROL not in os.listdir(mnt))
+        # Part 3b: a remount leaves files whose bytes were durable in place, and they stay tied to
+        # their durable copies: a later fsync of one is kept, an unsynced append to another is not.
+        write(path("renamed-synced"), b"+synced", "fsync")
+        write(path("synced"), b"+unsynced")
         # Part 4: after the cut an fsync never returns.
         with open(os.path.join(mnt, CONTROL), "w") as control:
             control.write("freeze")
@@ -505,6 +626,8 @@ def _selftest():
         thread.join(5)
         fs = mount()
         expect("a file written after the cut is gone", read(path("late")) is None)
+        expect("a file left in place by a remount keeps its later fsync", read(path("renamed-synced")) == b"r2+synced")
+        expect("a file left in place by a remount loses its later unsynced append", read(path("synced")) == b"A1")
         # Part 5: --torn keeps a random prefix of an unsynced append (a torn tail), never more.
         write(path("sub", "log"), b"abc", "fsync")
         sync_dir(path("sub"))
@@ -517,6 +640,40 @@ def _selftest():
         fs.terminate()
         subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
         fs.wait()
+        # Part 6: an armed trigger cuts right after the write it names, and the report says what
+        # was in flight: the unsynced bytes of that file and the unsynced entries of its directory.
+        report = os.path.join(root, "report.json")
+        inode = os.lstat(os.path.join(backing, "sub", "second")).st_ino
+        fs = mount("--report", report)
+        expect("a remount leaves a file whose bytes are durable in place",
+               os.lstat(os.path.join(backing, "sub", "second")).st_ino == inode)
+        write(path("sub", "kept"), b"k", "fsync")
+        sync_dir(path("sub"))
+        with open(os.path.join(mnt, CONTROL), "w") as control:
+            control.write("arm write sub/trig* MARK\n")
+        write(path("sub", "trigger"), b"plain;")
+        expect("an armed trigger does not fire on a write without its text", not os.path.exists(report))
+        write(path("sub", "trigger"), b"xxMARKxx")
+        write(path("sub", "kept"), b"-late")  # after the cut: visible now, not durable
+        with open(report) as f:
+            seen = json.load(f)
+        dirty = {d["path"]: d for d in seen.get("dirty", [])}
+        entries = {e["dir"]: e for e in seen.get("entries", [])}
+        expect("the armed write cut the power and the report names it", seen.get("reason") == "write sub/trigger")
+        expect("the report lists the written file's unsynced bytes",
+               dirty.get("sub/trigger", {}).get("size") == 14 and dirty["sub/trigger"].get("durable_size") == 0
+               and "sub/kept" not in dirty)
+        expect("the report lists the directory's unsynced entry",
+               entries.get("sub", {}).get("added") == ["trigger"] and entries["sub"].get("removed") == [])
+        fs.kill()
+        fs.wait()
+        subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
+        fs = mount()
+        expect("after an armed cut, what came after it is gone", read(path("sub", "trigger")) is None
+               and read(path("sub", "kept")) == b"k")
+        fs.terminate()
+        subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
+        fs.wait()
     finally:
         subprocess.run(["fusermount", "-u", "-z", mnt], check=False, stderr=subprocess.DEVNULL)
         shutil.rmtree(root, ignore_errors=True)
@@ -525,10 +682,12 @@ def _selftest():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "mount":
-        serve(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 7 and sys.argv[1] == "mount" and sys.argv[5] == "--torn":
-        serve(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[6]))
+    if len(sys.argv) >= 5 and sys.argv[1] == "mount" and len(sys.argv) % 2 == 1:
+        options = dict(zip(sys.argv[5::2], sys.argv[6::2]))
+        if set(options) - {"--torn", "--report"}:
+            sys.stderr.write(__doc__)
+            sys.exit(2)
+        serve(sys.argv[2], sys.argv[3], sys.argv[4], int(options["--torn"]) if "--torn" in options else None, options.get("--report"))
     elif len(sys.argv) == 2 and sys.argv[1] == "selftest":
         sys.exit(_selftest())
     else:

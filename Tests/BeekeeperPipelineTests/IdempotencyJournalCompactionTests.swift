@@ -1,0 +1,72 @@
+import BeekeeperCore
+@testable import BeekeeperPipeline
+import Foundation
+import Testing
+
+/// The journal is compacted at start only when that leaves something out (issue 14: rewriting
+/// a whole journal that loses nothing made every restart pay for a day of outcomes).
+@Suite("IdempotencyStore journal compaction")
+struct IdempotencyJournalCompactionTests {
+    static func inode(_ path: String) throws -> UInt64 {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
+    }
+
+    static func directory() throws -> String {
+        let directory = NSTemporaryDirectory() + "beekeeper-idem-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A journal in a new directory holding one finished outcome, "a"; the caller removes the directory.
+    static func journalWithOneOutcome() async throws -> (directory: String, journal: String) {
+        let directory = try Self.directory()
+        let journal = directory + "/idempotency.jsonl"
+        let first = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
+        _ = await first.claim("a", payloadSHA256: "sha-a")
+        await first.finish("a", outcome: .blocked(reason: "ra"))
+        return (directory, journal)
+    }
+
+    @Test("a journal with nothing to leave out is kept as it is, and appended to")
+    func wholeJournalIsNotRewritten() async throws {
+        let (directory, journal) = try await Self.journalWithOneOutcome()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let inode = try Self.inode(journal)
+        let size = try #require(FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int)
+
+        let second = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
+        #expect(try Self.inode(journal) == inode, "the journal was rewritten though every line was kept")
+        #expect(await second.finished("a") == .blocked(reason: "ra"))
+        _ = await second.claim("b", payloadSHA256: "sha-b")
+        await second.finish("b", outcome: .blocked(reason: "rb"))
+        #expect((FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int ?? 0) > size, "not appended")
+
+        let third = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
+        #expect(await third.finished("a") == .blocked(reason: "ra"))
+        #expect(await third.finished("b") == .blocked(reason: "rb"))
+    }
+
+    @Test("a torn last line is cut by a compaction, so the next outcome is not glued onto it")
+    func tornLastLineIsCompactedAway() async throws {
+        let (directory, journal) = try await Self.journalWithOneOutcome()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A power cut kept part of a later line (lazyfs --torn does this to the journal).
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"id":"torn","at":1"#.utf8))
+        try handle.close()
+        let inode = try Self.inode(journal)
+
+        let second = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
+        #expect(try Self.inode(journal) != inode, "the torn journal was not compacted")
+        #expect(await second.finished("torn") == nil)
+        _ = await second.claim("b", payloadSHA256: "sha-b")
+        await second.finish("b", outcome: .blocked(reason: "rb"))
+
+        let third = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
+        #expect(await third.finished("a") == .blocked(reason: "ra"))
+        #expect(await third.finished("b") == .blocked(reason: "rb"), "the outcome written after the torn line was lost")
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(!text.contains("torn"), "\(text)")
+    }
+}

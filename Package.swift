@@ -131,7 +131,7 @@ let package = Package(
             dependencies: [
                 "BeekeeperAuditPages",
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperExecution", "BeekeeperPipeline", "BeekeeperColoniesSource",
-                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium",
+                "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperAuth", "BeekeeperShipper", "BeekeeperBackup", "Sodium", "LibCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -167,7 +167,7 @@ let package = Package(
             name: "beekeeper-bench",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
-                "BeekeeperAuditPages", "Sodium", "Zlib", "ISAL", "Curl",
+                "BeekeeperAuditPages", "Sodium", "LibCrypto", "Zlib", "ISAL", "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

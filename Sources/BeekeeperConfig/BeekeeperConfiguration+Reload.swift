@@ -2,9 +2,10 @@ extension BeekeeperConfiguration {
     /// The keys that differ between `self` (the configuration the sidecar started with) and `new`
     /// but that only a restart applies: what a reload (SIGHUP) must name and leave as it was.
     ///
-    /// A reload applies `log`, `auth`, the Guardian's checks (patterns, rules, sizes other than the
-    /// HTTP body limit) and `metrics.bearer_token_file`. Everything else shapes what was opened, bound
-    /// or started: the listener, the data directory and its audit log, the bees' processes, the
+    /// A reload applies `log`, `auth` (rate limit included), `http` (the edge's limits are read per
+    /// connection phase), the Guardian's checks (patterns, rules, sizes other than the HTTP body
+    /// limit) and `metrics.bearer_token_file`. Everything else shapes what was opened, bound or
+    /// started: the listener, the data directory and its audit log, the bees' processes, the
     /// shipper, the backup schedule, the ColonyOS executor, the metric families.
     public func restartOnlyChanges(to new: BeekeeperConfiguration) -> [String] {
         var changed: [String] = []
@@ -13,9 +14,6 @@ extension BeekeeperConfiguration {
         }
         compare("data_dir") { $0.dataDir }
         compare("listen") { $0.listen }
-        // The edge limits and the rate limiter are built into the listener when it starts.
-        compare("http") { $0.http }
-        compare("auth.rate_limit") { $0.auth.rateLimit }
         compare("metrics.window") { $0.metrics.window }
         compare("metrics.quantiles") { $0.metrics.quantiles }
         compare("metrics.buckets") { $0.metrics.buckets }

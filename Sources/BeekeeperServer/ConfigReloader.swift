@@ -9,8 +9,9 @@ import Logging
 import Sodium
 
 /// Reads the configuration file again (SIGHUP, SPEC section 13) and swaps in what can change
-/// under a running sidecar: auth keys and clock skew, the Guardian, the metrics bearer token,
-/// the log format and level.
+/// under a running sidecar: auth keys, clock skew and rate limit, the Guardian, the metrics bearer
+/// token, the log format and level, and the `http` limits (``LiveHTTPLimits``; `listen` stays as
+/// bound until a restart).
 /// Every part is built from the new file before any is swapped, so a file that fails anywhere
 /// leaves the running configuration whole. Both outcomes are audited.
 struct ConfigReloader: Sendable {
@@ -24,6 +25,7 @@ struct ConfigReloader: Sendable {
     let pipeline: TaskPipeline
     let bearerToken: BearerToken
     let logSettings: LogSettings?
+    let httpLimits: LiveHTTPLimits
     let logger: Logger
 
     /// What a reload swaps in, built and checked in full first.
@@ -58,8 +60,18 @@ struct ConfigReloader: Sendable {
         pipeline.replace(guardian: parts.guardian)
         bearerToken.replace(parts.bearerToken)
         logSettings?.apply(configuration.log)
+        let httpChanges = httpLimits.apply(http: configuration.http, rateLimit: configuration.auth.rateLimit)
+        if !httpChanges.isEmpty {
+            logger.notice("configuration reload: http limits applied", metadata: ["keys": "\(httpChanges.joined(separator: ","))"])
+        }
 
         let restartOnly = started.restartOnlyChanges(to: configuration)
+        if restartOnly.contains("listen") {
+            // The listener is bound once: a new address is a new socket, which only a restart opens.
+            logger.warning(
+                "configuration reload: listen changed; the sidecar keeps its bound address until restarted",
+                metadata: ["listening": "\(started.listen)", "configured": "\(configuration.listen)"])
+        }
         if !restartOnly.isEmpty {
             logger.warning(
                 "configuration reload: changes that need a restart were left as they were",

@@ -8,11 +8,16 @@ struct DenialAuditService: Service {
     let ledger: DenialLedger
     let pipeline: TaskPipeline
     let logger: Logger
+    /// How often the interval is looked at again while aggregation is off.
+    static let idleCheck = Duration.seconds(1)
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: ledger.interval)
+                // With aggregation off (0s) there is nothing to wait for but a reload turning it on
+                // again; sleeping 0 s would spin a core.
+                let interval = ledger.interval
+                try await Task.sleep(for: interval > .zero ? interval : DenialAuditService.idleCheck)
                 await flush()
             }
         }

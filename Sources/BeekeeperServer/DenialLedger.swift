@@ -29,23 +29,29 @@ final class DenialLedger: Sendable {
     static let maxOrigins = 1024
     static let otherSource = "(other)"
 
-    let interval: Duration
+    private let currentInterval: Mutex<Duration>
     private let denied: CounterFamily
     private let table = Mutex<[Origin: Repeats]>([:])
 
     init(interval: Duration, registry: MetricsRegistry) {
-        self.interval = interval
+        currentInterval = Mutex(interval)
         denied = registry.counter(
             "beekeeper_auth_denied_total", help: "Signed requests refused (bad or missing signature, rate limit), by reason.",
             labelNames: ["reason"])
     }
+
+    /// `http.denied_audit_interval` now; a reload can change it (the interval under way ends at
+    /// its old length, the next ones take the new).
+    var interval: Duration { currentInterval.withLock { $0 } }
+
+    func replace(interval: Duration) { currentInterval.withLock { $0 = interval } }
 
     /// Counts one denial. True: it is the first for its reason and source in this interval, and
     /// the caller records it now; false: it is counted into the interval's aggregate record.
     func note(reason: String, source: String, key: String, path: String, at now: Date = Date()) -> Bool {
         denied.labels(reason).increment()
         // An interval of 0s turns aggregation off: every denial is its own record.
-        guard interval > .zero else { return true }
+        guard self.interval > .zero else { return true }
         return table.withLock { table in
             var origin = Origin(reason: reason, source: source)
             if table[origin] == nil, table.count >= Self.maxOrigins { origin.source = Self.otherSource }
@@ -67,6 +73,7 @@ final class DenialLedger: Sendable {
 
     /// Ends the interval: one aggregate record per reason and source that repeated, and a fresh table.
     func drain() -> [AuditRecord] {
+        let interval = self.interval
         let ended = table.withLock { table in
             defer { table.removeAll(keepingCapacity: true) }
             return table

@@ -37,8 +37,9 @@ struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             channel.closeFuture.whenComplete { _ in limits.leave() }
             let connection = EdgeConnection(limits: limits, refused: !admitted)
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-            decoderLimits.maxHeaderFieldSize = limits.configuration.maxHeaderBytes
-            decoderLimits.maxHeaderListSize = limits.configuration.maxHeaderBytes
+            let maxHeaderBytes = limits.configuration.maxHeaderBytes
+            decoderLimits.maxHeaderFieldSize = maxHeaderBytes
+            decoderLimits.maxHeaderListSize = maxHeaderBytes
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(EdgeByteHandler(connection: connection))
             try pipeline.configureHTTPServerPipeline(

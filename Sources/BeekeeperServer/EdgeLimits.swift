@@ -5,6 +5,11 @@ import Synchronization
 
 /// What every connection of the listener shares: the `http` limits, the count of open connections
 /// (for `http.max_connections`) and the counter of connections the edge closed, by reason.
+///
+/// The limits can be replaced while connections are open (a reload, SIGHUP): every deadline and
+/// cap is read when it is armed or checked, so the new values govern each phase that starts after
+/// the swap. A phase already armed keeps the deadline it was given; `max_header_bytes` is the
+/// decoder's and applies to connections opened after the swap.
 final class EdgeLimits: Sendable {
     /// Why the edge closed a connection: the `reason` label of `beekeeper_http_connections_closed_total`.
     enum CloseReason: String, CaseIterable {
@@ -17,12 +22,12 @@ final class EdgeLimits: Sendable {
         case overCapacity = "over_capacity"
     }
 
-    let configuration: HTTPConfig
+    private let current: Mutex<HTTPConfig>
     private let open = Atomic<Int>(0)
     private let closes: CounterFamily
 
     init(configuration: HTTPConfig, registry: MetricsRegistry) {
-        self.configuration = configuration
+        current = Mutex(configuration)
         closes = registry.counter(
             "beekeeper_http_connections_closed_total", help: "Connections the HTTP edge closed on its own, by reason.", labelNames: ["reason"])
         for reason in CloseReason.allCases { closes.labels(reason.rawValue).increment(by: 0) }
@@ -31,11 +36,20 @@ final class EdgeLimits: Sendable {
         }
     }
 
+    /// The limits in force now.
+    var configuration: HTTPConfig { current.withLock { $0 } }
+
+    /// Applies `configuration` from the next phase of every connection on (a reload).
+    func replace(_ configuration: HTTPConfig) {
+        current.withLock { $0 = configuration }
+    }
+
     var openConnections: Int { open.load(ordering: .relaxed) }
 
     /// Counts a new connection in; false when it is one too many (it is still counted until it closes).
     func admit() -> Bool {
-        open.wrappingAdd(1, ordering: .relaxed).newValue <= configuration.maxConnections
+        let cap = configuration.maxConnections
+        return open.wrappingAdd(1, ordering: .relaxed).newValue <= cap
     }
 
     func leave() { open.wrappingSubtract(1, ordering: .relaxed) }

@@ -29,8 +29,8 @@ package struct HTTPRoutes: Sendable {
     /// The ColonyOS source's state for `/readyz` (nil without a `colonies` section): shown, never
     /// a reason, since signed HTTP tasks keep working while the Colonies server is away.
     var coloniesDetail: (@Sendable () -> JSONValue)? = nil
-    /// `auth.rate_limit`; nil: no limit.
-    var rateLimiter: KeyRateLimiter? = nil
+    /// `auth.rate_limit` (replaced on reload; without a limit it lets everything through).
+    var rateLimiter = KeyRateLimiter(limit: nil)
     /// `http.max_body_bytes_in_flight`.
     var bodyBudget = BodyBudget(limit: Int.max)
     /// Aggregates repeated `auth.denied`; nil records each one (in-process tests).
@@ -51,13 +51,13 @@ package struct HTTPRoutes: Sendable {
             await self.signed(request) { body, actor in await self.submitTask(body: body, actor: actor) }
         }
         router.post("/v1/events") { request, _ in
-            await self.signed(request) { body, actor in await self.reportEvents(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.reportEvents(body: body.bytes, actor: actor) }
         }
         router.post("/v1/guardian/check") { request, _ in
             await self.signed(request) { body, actor in await self.checkTask(body: body, actor: actor) }
         }
         router.post("/v1/backups") { request, _ in
-            await self.signed(request) { body, actor in await self.runBackups(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.runBackups(body: body.bytes, actor: actor) }
         }
         auditPages?.register(on: router)
         return router
@@ -70,7 +70,7 @@ package struct HTTPRoutes: Sendable {
     /// key's rate limit. Only then is the body read, up to the limit and within the body budget,
     /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
-    func signed(_ request: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
+    func signed(_ request: Request, _ handle: (SignedBody, String) async -> HTTPAnswer) async -> Response {
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
@@ -87,19 +87,17 @@ package struct HTTPRoutes: Sendable {
         } catch {
             return await deny(request, error)
         }
-        if let rateLimiter, let wait = rateLimiter.take(keyName) {
+        if let wait = rateLimiter.take(keyName) {
             if let refusal = await auditDenial(request, reason: "rate_limited", message: "over auth.rate_limit") { return refusal }
             return HTTPRoutes.error(.rateLimited(key: keyName, retryAfter: wait), close: true)
         }
-        let body: [UInt8]
-        switch await readBody(request) {
-        case .success(let bytes): body = bytes
+        let body: SignedBody
+        switch await SignedBody.read(request.body, limit: maxBodyBytes, budget: bodyBudget) {
+        case .success(let read): body = read
         case .failure(let refusal): return HTTPRoutes.error(refusal, close: true)
         }
         let verification = Result { () throws(AuthFailure) -> String in
-            try verifier.verify(
-                method: request.method.rawValue, path: request.uri.description,
-                bodySHA256Hex: Hex.encode(SHA256.hash(body)), header: header)
+            try verifier.verify(method: request.method.rawValue, path: request.uri.description, bodySHA256Hex: body.sha256Hex, header: header)
         }
         let actor: String
         switch verification {
@@ -108,28 +106,6 @@ package struct HTTPRoutes: Sendable {
         }
         let answer = await handle(body, actor)
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
-    }
-
-    /// The body, up to the limit. Its bytes count against `http.max_body_bytes_in_flight` as they
-    /// arrive (not as declared, so a stalled upload holds only what it sent) until it is read.
-    func readBody(_ request: Request) async -> Result<[UInt8], APIError> {
-        var body: [UInt8] = []
-        var reserved = 0
-        defer { bodyBudget.release(reserved) }
-        do {
-            for try await part in request.body {
-                guard body.count + part.readableBytes <= maxBodyBytes else { return .failure(.payloadTooLarge(limit: maxBodyBytes)) }
-                guard bodyBudget.reserve(part.readableBytes) else {
-                    return .failure(.unavailable(code: "busy", "request bodies in flight are at http.max_body_bytes_in_flight; retry later", retryAfter: 1))
-                }
-                reserved += part.readableBytes
-                body.append(contentsOf: part.readableBytesView)
-            }
-        } catch {
-            // The client went away or broke the framing mid-body: nobody reads this answer.
-            return .failure(.badRequest("the request body could not be read: \(error)"))
-        }
-        return .success(body)
     }
 
     /// 401 for a failed signature check, audited (in aggregate when it repeats).

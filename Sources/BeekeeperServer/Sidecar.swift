@@ -162,10 +162,15 @@ public struct Sidecar: Sendable {
             maxBodyBytes: configuration.guardian.maxPayloadBytes, windowSeconds: configuration.metrics.window.seconds,
             shipper: shipper, auditDirectory: configuration.auditDirectory)
         if let colonies { routes.coloniesDetail = { colonies.readinessDetail() } }
-        routes.rateLimiter = configuration.auth.rateLimit.map { KeyRateLimiter(rate: $0.rate, burst: $0.burst) }
-        routes.bodyBudget = BodyBudget(limit: configuration.http.maxBodyBytesInFlight)
-        routes.denials = DenialLedger(interval: configuration.http.deniedAuditInterval, registry: metrics.registry)
-        let edge = EdgeLimits(configuration: configuration.http, registry: metrics.registry)
+        let httpLimits = LiveHTTPLimits(
+            edge: EdgeLimits(configuration: configuration.http, registry: metrics.registry),
+            bodyBudget: BodyBudget(limit: configuration.http.maxBodyBytesInFlight),
+            denials: DenialLedger(interval: configuration.http.deniedAuditInterval, registry: metrics.registry),
+            rateLimiter: KeyRateLimiter(limit: configuration.auth.rateLimit.map(\.limit)))
+        routes.rateLimiter = httpLimits.rateLimiter
+        routes.bodyBudget = httpLimits.bodyBudget
+        routes.denials = httpLimits.denials
+        let edge = httpLimits.edge
         do {
             routes.auditPages = try AuditPages.forDataDirectory(configuration: configuration, stateDirectory: stateDirectory)
         } catch {
@@ -175,7 +180,7 @@ public struct Sidecar: Sendable {
             started: configuration, configSource: configSource,
             load: { try ConfigurationLoader.load(path: configSource, environment: ProcessInfo.processInfo.environment, firstRun: firstRun) },
             knownFuncnames: knownFuncnames, verifier: verifier, pipeline: pipeline, bearerToken: bearerToken, logSettings: logSettings,
-            logger: logger)
+            httpLimits: httpLimits, logger: logger)
         return Sidecar(
             configuration: configuration, configSource: configSource, logger: logger, audit: audit, pipeline: pipeline,
             bees: bees, routes: routes, edge: edge, guardianStats: guardianStats, statsPath: statsPath, shipper: shipper,

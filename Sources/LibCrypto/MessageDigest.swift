@@ -10,7 +10,7 @@ internal import CLibCrypto
 /// documents fetched algorithms as safe to use from many threads at once.
 final class MessageDigest: @unchecked Sendable {
     let byteCount: Int
-    private let algorithm: OpaquePointer
+    let algorithm: OpaquePointer
 
     init(name: String, byteCount: Int) {
         // Only a libcrypto without its default provider (a broken installation) lacks SHA-256 or

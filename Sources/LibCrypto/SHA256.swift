@@ -2,10 +2,29 @@
 /// them) outruns libsodium's portable C on long inputs such as audit lines.
 public enum SHA256 {
     public static let byteCount = 32
-    private static let digest = MessageDigest(name: "SHA2-256", byteCount: byteCount)
+    fileprivate static let digest = MessageDigest(name: "SHA2-256", byteCount: byteCount)
 
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] { digest.hash(bytes) }
 
     /// Hashes the UTF-8 bytes of `text`.
     public static func hash(_ text: String) -> [UInt8] { digest.hash(text.utf8) }
+
+    /// SHA-256 of input given in pieces, as they arrive (a request body part by part), so the
+    /// whole need not be hashed again once it is buffered. One owner at a time; `finalize()` once.
+    public struct Hasher: ~Copyable {
+        private let context = MessageDigest.Context(SHA256.digest)
+
+        public init() {}
+
+        public func update(_ bytes: UnsafeRawBufferPointer) { context.update(bytes) }
+
+        /// Hashes contiguous storage in place; anything else is copied once into an array first.
+        public func update(_ bytes: some Collection<UInt8>) {
+            if bytes.withContiguousStorageIfAvailable({ context.update(UnsafeRawBufferPointer($0)) }) == nil {
+                Array(bytes).withUnsafeBytes { context.update($0) }
+            }
+        }
+
+        public consuming func finalize() -> [UInt8] { context.finalize() }
+    }
 }

@@ -44,4 +44,26 @@ import Testing
         #expect(slow.take("k", now: start) == nil)
         #expect(slow.take("k", now: start) == 10)
     }
+
+    /// A reload replaces the limit in place: buckets keep what they hold (cut to the new burst),
+    /// refill at the new rate; nil lifts the limit, and a limit set again starts full.
+    @Test func aReplacedLimitAppliesFromTheNextRequest() {
+        let limiter = KeyRateLimiter(limit: nil)
+        let start = ContinuousClock.now
+        for _ in 0..<100 { #expect(limiter.take("k", now: start) == nil) }
+        limiter.replace(.init(rate: 1, burst: 5))
+        for _ in 0..<5 { #expect(limiter.take("k", now: start) == nil) }
+        #expect(limiter.take("k", now: start) == 1)
+        // A smaller burst cuts what a bucket holds; a slower rate says so in the wait.
+        limiter.replace(.init(rate: 10, burst: 3))
+        #expect(limiter.take("full", now: start) == nil)
+        limiter.replace(.init(rate: 0.25, burst: 1))
+        // Two tokens left, cut to the new burst of one.
+        #expect(limiter.take("full", now: start) == nil)
+        #expect(limiter.take("full", now: start) == 4)
+        #expect(limiter.take("k", now: start) == 4)
+        limiter.replace(nil)
+        #expect(limiter.limit == nil)
+        #expect(limiter.take("k", now: start) == nil)
+    }
 }

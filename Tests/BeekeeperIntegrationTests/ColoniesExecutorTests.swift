@@ -78,6 +78,42 @@ struct ColoniesExecutorTests {
         #expect(try await sidecar.terminate() == 0)
     }
 
+    @Test("a process whose kwargs or args carry a duplicate key is failed with the Guardian's duplicate_key; the bee never runs")
+    func duplicateKeys() async throws {
+        // No Go server marshals a duplicate key, so the stand-in is told to write the raw bytes
+        // into the process it hands out: kwargs {"tier":"platinum","tier":"gold"}, and an args
+        // element that is such an object. A bee whose parser keeps the first member would run
+        // "platinum" where the Guardian, keeping the last, judged "gold".
+        let standIn = try ColoniesStandIn(arguments: [
+            "--tamper-assign", #""tier": "platinum""#, #""tier": "platinum", "tier": "gold""#,
+            "--tamper-assign", #""tier-object""#, #"{"tier": "platinum", "tier": "gold"}"#,
+        ])
+        _ = try standIn.setUp()
+        let sidecar = try await Self.start(standIn)
+        let inKwargs = try standIn.submit("echo", kwargs: ["tier": "platinum"])
+        let inArgs = try standIn.submit("echo", args: ["tier-object"])
+        let clean = try standIn.submit("echo", args: ["plain"], kwargs: ["tier": "silver"])
+
+        for id in [inKwargs, inArgs] {
+            let process = try standIn.wait(id)
+            #expect(process["state"] == 3, "\(process)")
+            #expect(Self.errors(process).contains("blocked by Beekeeper Guardian: duplicate_key"), "\(process)")
+        }
+        #expect(try standIn.wait(clean)["state"] == 2, "an untampered process still runs")
+
+        try await sidecar.waitForAudit(timeout: .seconds(60)) { records in records.filter { $0["type"] == "colonies.reported" }.count == 3 }
+        for id in [inKwargs, inArgs] {
+            let records = try sidecar.auditRecords(task: id)
+            #expect(records.compactMap { $0["type"]?.stringValue } == ["task.received", "task.blocked", "colonies.reported"], "the bee never started: \(records)")
+            #expect(records.first { $0["type"] == "task.blocked" }?["reason"] == "duplicate_key", "\(records)")
+        }
+        // The bee (echo, a process bee that prints what it got) saw only the clean process.
+        let metrics = try MetricsTools.parse(try await sidecar.scrape().body, openMetrics: false)
+        #expect(metrics.value("beekeeper_tasks_total", ["bee": "tester", "funcname": "echo", "outcome": "succeeded"]) == 1)
+        #expect(metrics.value("beekeeper_guardian_decisions_total", ["decision": "blocked", "reason": "duplicate_key"]) == 2)
+        #expect(try await sidecar.terminate() == 0)
+    }
+
     @Test("a positive maxexectime caps the bee's timeout so the report beats the server's deadline")
     func maxExecTimeCaps() async throws {
         let standIn = try ColoniesStandIn()

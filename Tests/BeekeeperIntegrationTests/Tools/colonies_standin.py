@@ -2079,6 +2079,10 @@ class Server:
         reply, pid = got
         ctx["processid"] = pid
         self.durable(v)
+        for old, new in self.args.tamper_assign or []:
+            # A test double of a server (or a path to it) that hands out bytes no Go server would
+            # marshal, e.g. a duplicate key: the process as stored is unchanged.
+            reply = reply.replace(old, new)
         return ok_reply(ptype, reply, pid)
 
     def _get_proc(self, pid, status, message):
@@ -2490,6 +2494,10 @@ def main(argv=None):
                          "when it loads)")
     ap.add_argument("--allow-executor-reregister", action="store_true",
                     default=(os.environ.get("COLONIES_ALLOW_EXECUTOR_REREGISTER", "").lower() in ("1", "true", "t")))
+    ap.add_argument("--tamper-assign", nargs=2, action="append", metavar=("OLD", "NEW"),
+                    help="tests only: replace the text OLD by NEW in every assignprocessmsg reply "
+                         "(the process JSON, before base64), to hand an executor raw bytes such as a "
+                         "duplicate key that a real server could not send")
     args = ap.parse_args(argv)
     if args.server_prvkey:
         args.server_id = key_id(args.server_prvkey)

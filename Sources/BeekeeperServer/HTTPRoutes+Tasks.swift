@@ -4,13 +4,13 @@ import BeekeeperPipeline
 
 extension HTTPRoutes {
     /// A task body as the pipeline's submission, or the 400 that says what is wrong with it.
-    private func submission(body: [UInt8], actor: String) -> Result<TaskSubmission, APIError> {
-        Result { () throws(TaskRequest.Invalid) in try TaskRequest(body: body).submission(body: body, actor: actor) }
+    private func submission(body: SignedBody, actor: String) -> Result<TaskSubmission, APIError> {
+        Result { () throws(TaskRequest.Invalid) in try TaskRequest(body: body.bytes).submission(body: body, actor: actor) }
             .mapError { $0.tooDeep ? .tooDeep($0.message) : .badRequest($0.message) }
     }
 
     /// `POST /v1/tasks`: body to submission, pipeline, outcome to answer.
-    func submitTask(body: [UInt8], actor: String) async -> HTTPAnswer {
+    func submitTask(body: SignedBody, actor: String) async -> HTTPAnswer {
         switch submission(body: body, actor: actor) {
         case .success(let submission): return await pipeline.run(submission).httpAnswer
         case .failure(let error) where error.code == "too_deep":
@@ -23,7 +23,7 @@ extension HTTPRoutes {
     }
 
     /// `POST /v1/guardian/check`: the Guardian's decision without running anything.
-    func checkTask(body: [UInt8], actor: String) async -> HTTPAnswer {
+    func checkTask(body: SignedBody, actor: String) async -> HTTPAnswer {
         let submission: TaskSubmission
         switch self.submission(body: body, actor: actor) {
         case .success(let value): submission = value

@@ -51,13 +51,13 @@ package struct HTTPRoutes: Sendable {
             await self.signed(request) { body, actor in await self.submitTask(body: body, actor: actor) }
         }
         router.post("/v1/events") { request, _ in
-            await self.signed(request) { body, actor in await self.reportEvents(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.reportEvents(body: body.bytes, actor: actor) }
         }
         router.post("/v1/guardian/check") { request, _ in
             await self.signed(request) { body, actor in await self.checkTask(body: body, actor: actor) }
         }
         router.post("/v1/backups") { request, _ in
-            await self.signed(request) { body, actor in await self.runBackups(body: body, actor: actor) }
+            await self.signed(request) { body, actor in await self.runBackups(body: body.bytes, actor: actor) }
         }
         auditPages?.register(on: router)
         return router
@@ -70,7 +70,7 @@ package struct HTTPRoutes: Sendable {
     /// key's rate limit. Only then is the body read, up to the limit and within the body budget,
     /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
-    func signed(_ request: Request, _ handle: ([UInt8], String) async -> HTTPAnswer) async -> Response {
+    func signed(_ request: Request, _ handle: (SignedBody, String) async -> HTTPAnswer) async -> Response {
         let declared = request.headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
@@ -96,17 +96,19 @@ package struct HTTPRoutes: Sendable {
         case .success(let bytes): body = bytes
         case .failure(let refusal): return HTTPRoutes.error(refusal, close: true)
         }
+        // Hashed once: the digest the signature covers is also the one `task.received` records.
+        let bodySHA256Hex = Hex.encode(SHA256.hash(body))
         let verification = Result { () throws(AuthFailure) -> String in
             try verifier.verify(
                 method: request.method.rawValue, path: request.uri.description,
-                bodySHA256Hex: Hex.encode(SHA256.hash(body)), header: header)
+                bodySHA256Hex: bodySHA256Hex, header: header)
         }
         let actor: String
         switch verification {
         case .success(let name): actor = name
         case .failure(let error): return await deny(request, error)
         }
-        let answer = await handle(body, actor)
+        let answer = await handle(SignedBody(bytes: body, sha256Hex: bodySHA256Hex), actor)
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
     }
 

@@ -1,6 +1,7 @@
 import BeekeeperCore
 
-/// `json`: `JSONValue.parse` and `serialized()` of the Stripe event, and of a 64 KiB array of them.
+/// `json`: `JSONValue.parse` and `serialized()` of the Stripe event, of a 64 KiB array of them, and
+/// of a task body whose one argument is 64 KiB of prose (what `POST /v1/guardian/check` reads).
 struct JSONBenchmark {
     static let name = "json"
     let context: BenchContext
@@ -9,8 +10,12 @@ struct JSONBenchmark {
         let single = Fixtures.stripeEventBytes
         let copies = (64 << 10) / (single.count + 1)
         let array = Array(("[" + Array(repeating: Fixtures.stripeInvoicePaid, count: copies).joined(separator: ",") + "]").utf8)
+        let prose = JSONValue.object(["funcname": "summarize", "args": .array([.string(Fixtures.prose(bytes: 64 << 10))])]).bytes
         var rows: [ResultRow] = []
-        for (label, bytes) in [("Stripe event, \(single.count) B", single), ("array of \(copies) events, \(array.count) B", array)] {
+        for (label, bytes) in [
+            ("Stripe event, \(single.count) B", single), ("array of \(copies) events, \(array.count) B", array),
+            ("task body, 64 KiB prose in one string, \(prose.count) B", prose),
+        ] {
             let value: JSONValue
             do {
                 value = try JSONValue.parse(bytes)

@@ -90,14 +90,37 @@ extension JSONValue {
 
     /// Follows a dotted path (`args.0.data.object.metadata.userId`): array steps are indices.
     public func value(atPath path: String) -> JSONValue? {
+        value(atSteps: JSONValue.PathStep.steps(of: path))
+    }
+
+    /// One step of a dotted path, split and converted once (the Guardian's field rules follow
+    /// the same paths on every task).
+    public struct PathStep: Sendable {
+        /// The member name, when the step meets an object.
+        public let key: String
+        /// The index, when the step meets an array (nil when the step is not a number).
+        public let index: Int?
+
+        public init(_ step: Substring) {
+            key = String(step)
+            index = Int(step)
+        }
+
+        public static func steps(of path: String) -> [PathStep] {
+            path.split(separator: ".", omittingEmptySubsequences: false).map(PathStep.init)
+        }
+    }
+
+    /// ``value(atPath:)`` with the path already split.
+    public func value(atSteps steps: some Sequence<PathStep>) -> JSONValue? {
         var current: JSONValue = self
-        for step in path.split(separator: ".", omittingEmptySubsequences: false) {
+        for step in steps {
             switch current {
             case .object:
-                guard let next = current[String(step)] else { return nil }
+                guard let next = current[step.key] else { return nil }
                 current = next
             case .array:
-                guard let index = Int(step), let next = current[index] else { return nil }
+                guard let index = step.index, let next = current[index] else { return nil }
                 current = next
             default:
                 return nil

@@ -12,6 +12,8 @@ struct CompiledFieldRule: Sendable {
     }
 
     let field: String
+    /// `field` split once; the first step is `args` or `kwargs`.
+    let steps: [JSONValue.PathStep]
     let check: Check
     let reason: String
 
@@ -21,6 +23,7 @@ struct CompiledFieldRule: Sendable {
             throw GuardianSetupError(.invalidRuleField(funcname: funcname, field: rule.field))
         }
         field = rule.field
+        steps = JSONValue.PathStep.steps(of: rule.field)
         reason = "rule:\(rule.field):\(rule.check.name)"
         switch rule.check {
         case .uuid: check = .uuid
@@ -36,6 +39,11 @@ struct CompiledFieldRule: Sendable {
                 throw GuardianSetupError(.invalidRuleRegex(funcname: funcname, field: rule.field, message: error.message))
             }
         }
+    }
+
+    /// The field's value in the task `{"args": ..., "kwargs": ...}`, nil when the path does not resolve.
+    func value(in request: GuardianRequest) -> JSONValue? {
+        (steps[0].key == "args" ? request.args : request.kwargs).value(atSteps: steps.dropFirst())
     }
 
     /// `value` is the field's value, nil when the path does not resolve.

@@ -36,8 +36,8 @@ import PCRE2
 ///    pattern matches the whole text. `max_length`: at most that many Characters.
 public final class Guardian: Sendable {
     private let maxPayloadBytes: Int
-    private let maxArgBytes: Int
-    private let maxDepth: Int
+    let maxArgBytes: Int
+    let maxDepth: Int
     private let knownFuncnames: Set<String>
     private let patterns: [CompiledPattern]
     private let rules: [String: [CompiledFieldRule]]
@@ -97,41 +97,30 @@ public final class Guardian: Sendable {
     public func check(_ request: GuardianRequest) -> GuardianDecision {
         if request.payloadBytes > maxPayloadBytes { return .blocked(reason: "payload_too_large") }
 
-        let arguments = Guardian.arguments(of: request)
-        for argument in arguments where argument.serialized().utf8.count > maxArgBytes {
-            return .blocked(reason: "arg_too_large")
+        switch shapeCheck(request) {
+        case .approved: break
+        case let blocked: return blocked
         }
-
-        if 1 + (arguments.map(\.depth).max() ?? 0) > maxDepth { return .blocked(reason: "too_deep") }
-
-        if request.args.firstDuplicateKey() != nil || request.kwargs.firstDuplicateKey() != nil { return .blocked(reason: "duplicate_key") }
 
         guard knownFuncnames.contains(request.funcname) else { return .blocked(reason: "unknown_funcname") }
 
         if !patterns.isEmpty {
-            // A set: keys such as "id" repeat, and each distinct string needs matching only once.
-            var leaves: Set<String> = []
-            Guardian.collectStrings(of: request.args, into: &leaves)
-            Guardian.collectStrings(of: request.kwargs, into: &leaves)
-            // The first pattern in list order that matches any leaf: each leaf's bytes are taken once
-            // and tried only against the patterns before the best one found so far.
+            // The first pattern in list order that matches any leaf: each distinct leaf's bytes are
+            // taken once and tried only against the patterns before the best one found so far.
             let data = PCRE2MatchData()
             var best = patterns.count
-            for var leaf in leaves {
-                leaf.withUTF8 { bytes in
-                    for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
-                        best = index
-                        break
-                    }
+            Guardian.forEachDistinctString(in: request) { bytes in
+                for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
+                    best = index
+                    break
                 }
-                if best == 0 { break }
+                return best > 0
             }
             if best < patterns.count { return .blocked(reason: patterns[best].reason) }
         }
 
         if let fieldRules = rules[request.funcname] {
-            let task = JSONValue.object([JSONValue.Member("args", request.args), JSONValue.Member("kwargs", request.kwargs)])
-            for rule in fieldRules where !rule.passes(task.value(atPath: rule.field)) {
+            for rule in fieldRules where !rule.passes(rule.value(in: request)) {
                 return .blocked(reason: rule.reason)
             }
         }
@@ -154,38 +143,6 @@ public final class Guardian: Sendable {
         }
         return await withCheckedContinuation { continuation in
             Guardian.offloadQueue.async { continuation.resume(returning: self.check(request)) }
-        }
-    }
-
-    /// The arguments, each measured on its own: elements of `args`, values of `kwargs`.
-    private static func arguments(of request: GuardianRequest) -> [JSONValue] {
-        var arguments: [JSONValue] = []
-        switch request.args {
-        case .null: break
-        case .array(let items): arguments += items
-        default: arguments.append(request.args)
-        }
-        switch request.kwargs {
-        case .null: break
-        case .object(let members): arguments += members.map(\.value)
-        default: arguments.append(request.kwargs)
-        }
-        return arguments
-    }
-
-    /// Every string value and every object key, depth first. The depth check has already bounded
-    /// the recursion.
-    private static func collectStrings(of value: JSONValue, into leaves: inout Set<String>) {
-        switch value {
-        case .string(let text): leaves.insert(text)
-        case .array(let items):
-            for item in items { collectStrings(of: item, into: &leaves) }
-        case .object(let members):
-            for member in members {
-                leaves.insert(member.key)
-                collectStrings(of: member.value, into: &leaves)
-            }
-        case .null, .bool, .number: break
         }
     }
 }

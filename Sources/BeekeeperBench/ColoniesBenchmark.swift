@@ -250,16 +250,7 @@ struct ColoniesBenchmark {
     private func startSidecar(binary: String, python: String, directory: String, port: Int, colony: String?, server: String, key: Ed25519.KeyPair) -> ChildProcess? {
         let bee = directory + "/echo_worker.py"
         Self.writeFile(ColoniesScripts.echoWorker, to: bee)
-        let config = directory + "/beekeeper.yaml"
-        Self.writeFile(
-            """
-            data_dir: \(directory)/data
-            listen: 127.0.0.1:\(port)
-            auth:
-              keys: {bench: \(key.publicKey.hex)}
-              clock_skew: 900s
-            audit:
-              fsync: batch
+        let config = BenchSidecar.configHead(directory: directory, port: port, publicKeyHex: key.publicKey.hex) + """
             bees:
               - name: echo
                 funcnames: [echo]
@@ -270,26 +261,10 @@ struct ColoniesBenchmark {
                 max_queue: 1000
             \(colony.map { Self.coloniesSection(colony: $0, server: server, directory: directory) } ?? "")
 
-            """, to: config)
-        guard let sidecar = ChildProcess(
-            [binary, "serve", "--config", config], logPath: directory + "/sidecar.log",
-            environment: ChildProcess.environment(without: "BEEKEEPER_"))
-        else {
-            say("colonies: cannot start \(binary)")
-            return nil
+            """
+        return BenchSidecar.start(binary: binary, config: config, directory: directory, port: port, label: "colonies") { body in
+            colony == nil || (try? JSONValue.parse(body))?["colonies"]?["up"] == true
         }
-        for _ in 0..<600 {
-            if let ready = LocalHTTP.get(port: port, path: "/readyz"), ready.status == 200,
-                colony == nil || (try? JSONValue.parse(ready.body))?["colonies"]?["up"] == true
-            {
-                return sidecar
-            }
-            if !sidecar.isRunning { break }
-            usleep(100_000)
-        }
-        say("colonies: the sidecar did not get ready: \(LocalHTTP.get(port: port, path: "/readyz")?.body ?? "no answer")\n\(sidecar.log.suffix(4000))")
-        sidecar.stop(signal: SIGKILL)
-        return nil
     }
 
     private static func coloniesSection(colony: String, server: String, directory: String) -> String {
@@ -405,12 +380,6 @@ struct ColoniesBenchmark {
         let path = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingSpaces()
         return path.isEmpty ? "python3" : path
     }
-}
-
-/// Prints and flushes at once: this benchmark runs for minutes, often through a pipe.
-private func say(_ line: String) {
-    print(line)
-    fflush(nil)
 }
 
 /// The Colonies server of the `colonies` benchmark: the stand-in started here, or a real one

@@ -146,18 +146,9 @@ struct HostileBenchmark {
     }
 
     private func startSidecar(binary: String, directory: String, port: Int, key: Ed25519.KeyPair) -> ChildProcess? {
-        let config = directory + "/beekeeper.yaml"
         // The limits of the integration tests' attacks, in one configuration (time-outs of 2 s so
         // the shed phase ends within it; the header limit and linger of the header test).
-        ColoniesBenchmark.writeFile(
-            """
-            data_dir: \(directory)/data
-            listen: 127.0.0.1:\(port)
-            auth:
-              keys: {bench: \(key.publicKey.hex)}
-              clock_skew: 900s
-            audit:
-              fsync: batch
+        let config = BenchSidecar.configHead(directory: directory, port: port, publicKeyHex: key.publicKey.hex) + """
             http:
               max_header_bytes: 16KiB
               idle_timeout: 2s
@@ -179,22 +170,8 @@ struct HostileBenchmark {
                 concurrency: 2
                 timeout: 3s
 
-            """, to: config)
-        guard let sidecar = ChildProcess(
-            [binary, "serve", "--config", config], logPath: directory + "/sidecar.log",
-            environment: ChildProcess.environment(without: "BEEKEEPER_"))
-        else {
-            say("hostile: cannot start \(binary)")
-            return nil
-        }
-        for _ in 0..<600 {
-            if let ready = LocalHTTP.get(port: port, path: "/readyz"), ready.status == 200 { return sidecar }
-            if !sidecar.isRunning { break }
-            usleep(100_000)
-        }
-        say("hostile: the sidecar did not get ready\n\(sidecar.log.suffix(4000))")
-        sidecar.stop(signal: SIGKILL)
-        return nil
+            """
+        return BenchSidecar.start(binary: binary, config: config, directory: directory, port: port, label: "hostile")
     }
 
     static func percentile(_ values: [Double], _ q: Double) -> Double {
@@ -250,10 +227,4 @@ private final class LegitimateClient {
         phase.latencies.append(seconds)
         phase.acknowledged.append(id)
     }
-}
-
-/// Prints and flushes at once: this benchmark runs for minutes, often through a pipe.
-private func say(_ line: String) {
-    print(line)
-    fflush(nil)
 }

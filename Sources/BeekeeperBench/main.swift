@@ -12,6 +12,7 @@ import Darwin
 let benchmarks = [
     AuditAppendBenchmark.name, WindowRecordBenchmark.name, WindowScrapeBenchmark.name, GuardianBenchmark.name,
     JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ExpositionComparisonBenchmark.name, ShipBenchmark.name, ColoniesBenchmark.name,
+    HTTPBenchmark.name,
 ]
 
 func usage() -> String {
@@ -71,6 +72,7 @@ for name in benchmarks where selected.contains(name) {
     case ExpositionComparisonBenchmark.name: _ = ExpositionComparisonBenchmark(context: context).run()
     case ShipBenchmark.name: _ = await ShipBenchmark(context: context).run()
     case ColoniesBenchmark.name: _ = ColoniesBenchmark(context: context).run()
+    case HTTPBenchmark.name: _ = HTTPBenchmark(context: context).run()
     default: break
     }
     print("<!-- \(name): \(Format.number(Double(Nanoseconds.now() - start) / 1e9)) s, load \(Machine.loadAverage) -->")

@@ -43,7 +43,7 @@ extension AuditLog {
         logger.error(
             "audit log: accepting a gap; a new chain begins with audit.gap",
             metadata: ["missing_from": "\(found + 1)", "missing_to": "\(remembered.lastSeq)"])
-        guard try await enqueue([record]).count == 1 else {
+        guard try await enqueue([PreparedRecord(record)]).count == 1 else {
             throw .io(operation: "write audit.gap", path: live.path, errno: 5)
         }
         try await control(.sync)

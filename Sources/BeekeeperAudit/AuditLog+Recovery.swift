@@ -31,7 +31,7 @@ extension AuditLog {
             }
             // Fewer seqs than records: dropped (fail_closed is off and the disk refused them).
             // The copies stay pending and the next start tries again.
-            durable = try await enqueue(records).count == records.count
+            durable = try await enqueue(records.map(PreparedRecord.init)).count == records.count
             if durable {
                 do throws(AuditError) {
                     try await control(.sync)

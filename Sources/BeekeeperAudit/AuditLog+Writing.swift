@@ -10,47 +10,35 @@ import Logging
 import Sodium
 
 extension AuditLog {
-    static let reservedKeys: Set<String> = ["seq", "ts", "type", "chain"]
-    /// Keys that would carry a raw payload, which the log never stores.
-    static let payloadKeys: Set<String> = ["payload", "args", "kwargs"]
-
-    /// Checks a caller's record and HMACs any `hmac_fields` member given in clear.
-    func prepare(_ record: inout AuditRecord) throws(AuditError) {
+    /// Checks a caller's record, HMACs any `hmac_fields` member given in clear, and serializes
+    /// it: the only time its fields are turned into bytes.
+    func prepare(_ record: AuditRecord) throws(AuditError) -> PreparedRecord {
         guard !record.type.isEmpty else { throw .invalidRecord("empty type") }
         guard record.type != AuditChain.checkpointType, record.type != AuditChain.recoveredType, record.type != AuditChain.gapType else {
             throw .invalidRecord("type \(record.type) is written by the audit log itself")
         }
-        let hmacFields = Set(options.hmacFields)
+        var record = record
         for index in record.fields.indices {
             let key = record.fields[index].key
-            if Self.reservedKeys.contains(key) { throw .invalidRecord("field \(key) is set by the audit log") }
-            if Self.payloadKeys.contains(key) {
+            // A switch, not a Set lookup: comparing short keys costs less than hashing them, and
+            // this runs for every field of every record.
+            switch key {
+            case "seq", "ts", "type", "chain": throw .invalidRecord("field \(key) is set by the audit log")
+            case "payload", "args", "kwargs":
                 throw .invalidRecord("field \(key) would record a raw payload; record its size and sha256 instead")
+            default: break
             }
-            if let problem = Self.invalidNumber(in: record.fields[index].value) {
-                throw .invalidRecord("field \(key) has an invalid number literal \(problem)")
+            if let problem = record.fields[index].value.invalidNumberLiteral {
+                throw .invalidRecord("field \(key) has an invalid number literal '\(problem)'")
             }
-            if hmacFields.contains(key) {
+            if !hmacFieldSet.isEmpty, hmacFieldSet.contains(key) {
                 let value = record.fields[index].value
                 if !(value.stringValue?.hasPrefix(Self.hmacPrefix) ?? false) {
                     record.fields[index].value = .string(Self.hmac(value, key: hmacKey))
                 }
             }
         }
-    }
-
-    private static func invalidNumber(in value: JSONValue) -> String? {
-        switch value {
-        case .number(let text):
-            if case .number? = try? JSONValue.parse(text) { return nil }
-            return "'\(text)'"
-        case .array(let items):
-            return items.lazy.compactMap(invalidNumber).first
-        case .object(let members):
-            return members.lazy.compactMap { invalidNumber(in: $0.value) }.first
-        default:
-            return nil
-        }
+        return PreparedRecord(record)
     }
 
     func startDraining() {
@@ -70,7 +58,7 @@ extension AuditLog {
             while index < batch.count {
                 switch batch[index] {
                 case .records(let records, let waiter):
-                    var group: [([AuditRecord], RecordsWaiter?)] = [(records, waiter)]
+                    var group: [([PreparedRecord], RecordsWaiter?)] = [(records, waiter)]
                     index += 1
                     if options.fsync != .always {
                         while index < batch.count, case .records(let more, let moreWaiter) = batch[index] {
@@ -124,49 +112,96 @@ extension AuditLog {
     /// Returns nil on success, else the error.
     @discardableResult
     func commit(
-        _ group: [([AuditRecord], RecordsWaiter?)], forceSync: Bool = false, detachedOnly: Bool = false
+        _ group: [([PreparedRecord], RecordsWaiter?)], forceSync: Bool = false, detachedOnly: Bool = false
     ) async -> AuditError? {
         guard phase != .closed else {
             for (_, waiter) in group { waiter?.resume(returning: .failure(.closed)) }
             return .closed
         }
-        let ts = AuditTimestamp.format(microseconds: clock())
+        let assembled = assemble(group.lazy.map(\.0))
+        let sync = forceSync || options.fsync == .always || (options.fsync == .batch && !detachedOnly)
+        let job = writeJob(sync: sync)
+        let outcome = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in try job.run() }
+        switch finish(assembled, outcome, groups: group.lazy.map(\.0)) {
+        case .success(let seqs):
+            for (index, (_, waiter)) in group.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
+            return nil
+        case .failure(let error):
+            for (_, waiter) in group { waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }
+            return error
+        }
+    }
+
+    /// One call's records written on the actor itself (`interval` and `none`, writer idle): the
+    /// same assembly, write and bookkeeping as ``commit(_:forceSync:detachedOnly:)``, without
+    /// the hop to the I/O queue, since nothing here waits for the disk.
+    func commitInline(_ records: [PreparedRecord]) throws(AuditError) -> [UInt64] {
+        let assembled = assemble(CollectionOfOne(records))
+        let job = writeJob(sync: false)
+        let outcome = Result { () throws(WriteFailure) -> WriteOutcome in try job.run() }
+        let result = finish(assembled, outcome, groups: CollectionOfOne(records))
+        if case .success = result, live.size >= Int64(options.rotateBytes) { enqueueControl(.rotate) }
+        switch result {
+        case .success(let seqs): return seqs[0]
+        case .failure(let error):
+            if options.failClosed { throw error }
+            return []
+        }
+    }
+
+    /// What a group became in the line buffer: its last seq and chain once written.
+    struct AssembledGroup {
+        var nextSeq: UInt64
+        var nextChain: String
+        var recordCount: Int
+    }
+
+    /// Numbers and chains the group's lines into `lineBuffer` (one timestamp for the group).
+    private func assemble(_ groups: some Collection<[PreparedRecord]>) -> AssembledGroup {
+        var ts: [UInt8] = []
+        ts.reserveCapacity(27)
+        AuditTimestamp.append(microseconds: clock(), to: &ts)
+        lineBuffer.begin(after: chain)
         var nextSeq = seq
-        var nextChain = chain
-        var bytes: [UInt8] = []
-        var seqs: [[UInt64]] = []
-        var types: [String] = []
-        for (records, _) in group {
-            var assigned: [UInt64] = []
+        var count = 0
+        for records in groups {
             for record in records {
                 nextSeq += 1
-                var line = Array(AuditLine.prefix(seq: nextSeq, ts: ts, type: record.type, fields: record.fields).utf8)
-                nextChain = AuditChain.next(previous: nextChain, prefix: line)
-                line.append(contentsOf: AuditLine.chainMarker)
-                line.append(contentsOf: nextChain.utf8)
-                line.append(contentsOf: [34, 125, 10])
-                bytes.append(contentsOf: line)
-                assigned.append(nextSeq)
-                types.append(record.type)
+                lineBuffer.appendLine(seq: nextSeq, ts: ts, body: record.body)
             }
-            seqs.append(assigned)
+            count += records.count
         }
-        let sync = forceSync || options.fsync == .always || (options.fsync == .batch && !detachedOnly)
-        let outcome = await write(bytes, sync: sync)
+        return AssembledGroup(nextSeq: nextSeq, nextChain: lineBuffer.chainString, recordCount: count)
+    }
+
+    /// Moves the state forward after a successful write, or marks the log failing. Returns the
+    /// seqs of each call in the group.
+    private func finish(
+        _ assembled: AssembledGroup, _ outcome: Result<WriteOutcome, WriteFailure>, groups: some Collection<[PreparedRecord]>
+    ) -> Result<[[UInt64]], AuditError> {
         switch outcome {
-        case .success(let syncDuration):
-            seq = nextSeq
-            chain = nextChain
-            lastType = types.last
-            if live.records == 0 { live.startedAt = clock() }
-            live.size += Int64(bytes.count)
-            live.records += types.count
-            for type in types {
-                statistics.recordsByType[type, default: 0] += 1
-                if type != AuditChain.checkpointType { recordsSinceCheckpoint += 1 }
+        case .success(let written):
+            truncateBeforeWrite = false
+            var seqs: [[UInt64]] = []
+            seqs.reserveCapacity(groups.count)
+            var nextSeq = seq
+            for records in groups {
+                seqs.append(Array(nextSeq + 1...nextSeq + UInt64(records.count)))
+                nextSeq += UInt64(records.count)
+                for prepared in records {
+                    let type = prepared.record.type
+                    statistics.recordsByType[type, default: 0] += 1
+                    if type != AuditChain.checkpointType { recordsSinceCheckpoint += 1 }
+                    lastType = type
+                }
             }
+            seq = assembled.nextSeq
+            chain = assembled.nextChain
+            if live.records == 0 { live.startedAt = clock() }
+            live.size += Int64(written.byteCount)
+            live.records += assembled.recordCount
             statistics.lastSeq = seq
-            if let syncDuration {
+            if let syncDuration = written.syncDuration {
                 noteSync(syncDuration)
             } else {
                 unsynced = true
@@ -174,63 +209,30 @@ extension AuditLog {
             markWritable()
             if let observer = options.commitObserver {
                 var committed: [(seq: UInt64, record: AuditRecord)] = []
-                for (index, (records, _)) in group.enumerated() {
-                    for (offset, record) in records.enumerated() { committed.append((seqs[index][offset], record)) }
+                committed.reserveCapacity(assembled.recordCount)
+                for (index, records) in groups.enumerated() {
+                    for (offset, prepared) in records.enumerated() { committed.append((seqs[index][offset], prepared.record)) }
                 }
                 observer(committed)
             }
-            for (index, (_, waiter)) in group.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
-            return nil
-        case .failure(let error):
-            markFailing(error)
-            for (_, waiter) in group { waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }
+            return .success(seqs)
+        case .failure(let failure):
+            truncateBeforeWrite = !failure.cut
+            markFailing(failure.error)
             if !options.failClosed {
-                logger.error("audit records dropped (fail_closed is off)", metadata: ["records": "\(types.count)"])
+                logger.error("audit records dropped (fail_closed is off)", metadata: ["records": "\(assembled.recordCount)"])
             }
-            return error
+            return .failure(failure.error)
         }
     }
 
-    /// One group on the I/O queue: cut leftovers of an earlier failure, write, fdatasync.
-    /// Returns the fdatasync's duration (nil when not synced).
-    private func write(_ bytes: [UInt8], sync: Bool) async -> Result<Duration?, AuditError> {
-        let fd = live.fd
-        let path = live.path
-        let offset = live.size
-        let truncateFirst = truncateBeforeWrite
-        let faults = self.faults
-        let result = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in
-            do throws(AuditError) {
-                if truncateFirst {
-                    try POSIX.truncate(fd, to: offset, path: path)
-                    try POSIX.dataSync(fd, path: path)
-                }
-                if let code = faults?.takeWriteFault() {
-                    try? POSIX.pwriteAll(fd, Array(bytes.prefix(bytes.count / 2)), at: offset, path: path)
-                    throw AuditError.io(operation: "write", path: path, errno: code)
-                }
-                try POSIX.pwriteAll(fd, bytes, at: offset, path: path)
-                guard sync else { return WriteOutcome(syncDuration: nil) }
-                let clock = ContinuousClock()
-                let start = clock.now
-                if let code = faults?.takeSyncFault() { throw AuditError.io(operation: "fdatasync", path: path, errno: code) }
-                try POSIX.dataSync(fd, path: path)
-                return WriteOutcome(syncDuration: clock.now - start)
-            } catch {
-                // No half-written record may stay: cut back to the last whole group. If even
-                // that fails, the next write (or probe) cuts first.
-                let cut = (try? POSIX.truncate(fd, to: offset, path: path)) != nil && (try? POSIX.dataSync(fd, path: path)) != nil
-                throw WriteFailure(error: error, cut: cut)
-            }
-        }
-        switch result {
-        case .success(let outcome):
-            truncateBeforeWrite = false
-            return .success(outcome.syncDuration)
-        case .failure(let failure):
-            truncateBeforeWrite = !failure.cut
-            return .failure(failure.error)
-        }
+    /// The write of the group now in `lineBuffer`, at the end of the live segment. The job
+    /// shares the buffer's storage; nothing assembles the next group before it is done, so the
+    /// buffer is unique again (and reused without a copy) by then.
+    private func writeJob(sync: Bool) -> WriteJob {
+        WriteJob(
+            fd: live.fd, path: live.path, offset: live.size, truncateFirst: truncateBeforeWrite, faults: faults,
+            bytes: lineBuffer.bytes, sync: sync)
     }
 
     private func noteSync(_ duration: Duration) {
@@ -270,7 +272,7 @@ extension AuditLog {
         let record = AuditRecord(
             type: AuditChain.checkpointType,
             fields: [.init("key", .string(signingKey.publicKey.hex)), .init("sig", .string(Base64.encode(signature)))])
-        if let error = await commit([([record], nil)], forceSync: sync) { return .failure(error) }
+        if let error = await commit([([PreparedRecord(record)], nil)], forceSync: sync) { return .failure(error) }
         recordsSinceCheckpoint = 0
         lastCheckpointAt = clock()
         if !unsynced { await savePosition() }
@@ -370,7 +372,7 @@ extension AuditLog {
         }
     }
 
-    private func enqueueControl(_ control: Control) {
+    func enqueueControl(_ control: Control) {
         guard !queued.contains(control) else { return }
         queued.insert(control)
         pending.append(.control(control, nil))
@@ -378,11 +380,49 @@ extension AuditLog {
     }
 }
 
-private struct WriteOutcome: Sendable {
+struct WriteOutcome: Sendable {
+    var byteCount: Int
     var syncDuration: Duration?
 }
 
-private struct WriteFailure: Error {
+struct WriteFailure: Error {
     var error: AuditError
     var cut: Bool
+}
+
+/// One group's file work: cut leftovers of an earlier failure, one `pwrite`, and an fdatasync
+/// when `sync`. Runs on the I/O queue, or on the actor for an inline unsynced append.
+struct WriteJob: Sendable {
+    var fd: Int32
+    var path: String
+    var offset: Int64
+    var truncateFirst: Bool
+    var faults: AuditFaultInjector?
+    var bytes: [UInt8]
+    var sync: Bool
+
+    func run() throws(WriteFailure) -> WriteOutcome {
+        do throws(AuditError) {
+            if truncateFirst {
+                try POSIX.truncate(fd, to: offset, path: path)
+                try POSIX.dataSync(fd, path: path)
+            }
+            if let code = faults?.takeWriteFault() {
+                try? POSIX.pwriteAll(fd, Array(bytes.prefix(bytes.count / 2)), at: offset, path: path)
+                throw AuditError.io(operation: "write", path: path, errno: code)
+            }
+            try POSIX.pwriteAll(fd, bytes, at: offset, path: path)
+            guard sync else { return WriteOutcome(byteCount: bytes.count, syncDuration: nil) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            if let code = faults?.takeSyncFault() { throw AuditError.io(operation: "fdatasync", path: path, errno: code) }
+            try POSIX.dataSync(fd, path: path)
+            return WriteOutcome(byteCount: bytes.count, syncDuration: clock.now - start)
+        } catch {
+            // No half-written record may stay: cut back to the last whole group. If even
+            // that fails, the next write (or probe) cuts first.
+            let cut = (try? POSIX.truncate(fd, to: offset, path: path)) != nil && (try? POSIX.dataSync(fd, path: path)) != nil
+            throw WriteFailure(error: error, cut: cut)
+        }
+    }
 }

@@ -19,28 +19,34 @@ package enum AuditTimestamp {
     }
 
     package static func format(microseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        append(microseconds: microseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the timestamp's 27 bytes (`2026-11-22T10:00:00.123456Z`) to `output`, for the
+    /// audit writer, which builds every line as bytes.
+    static func append(microseconds: Int64, to output: inout [UInt8]) {
         let seconds = floorDivide(microseconds, 1_000_000)
         let micros = microseconds - seconds * 1_000_000
         let days = floorDivide(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        var text = ""
-        text.reserveCapacity(27)
-        append(year, width: 4, to: &text)
-        text += "-"
-        append(month, width: 2, to: &text)
-        text += "-"
-        append(day, width: 2, to: &text)
-        text += "T"
-        append(secondOfDay / 3600, width: 2, to: &text)
-        text += ":"
-        append(secondOfDay / 60 % 60, width: 2, to: &text)
-        text += ":"
-        append(secondOfDay % 60, width: 2, to: &text)
-        text += "."
-        append(micros, width: 6, to: &text)
-        text += "Z"
-        return text
+        append(year, width: 4, to: &output)
+        output.append(0x2D)
+        append(month, width: 2, to: &output)
+        output.append(0x2D)
+        append(day, width: 2, to: &output)
+        output.append(0x54)
+        append(secondOfDay / 3600, width: 2, to: &output)
+        output.append(0x3A)
+        append(secondOfDay / 60 % 60, width: 2, to: &output)
+        output.append(0x3A)
+        append(secondOfDay % 60, width: 2, to: &output)
+        output.append(0x2E)
+        append(micros, width: 6, to: &output)
+        output.append(0x5A)
     }
 
     /// Parses RFC 3339 (`T` or space, optional fraction, `Z` or `±hh:mm`) to microseconds.
@@ -97,10 +103,28 @@ package enum AuditTimestamp {
         return seconds * 1_000_000 + micros
     }
 
-    private static func append(_ value: Int64, width: Int, to text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-        text += digits
+    /// `value` in decimal, zero-padded to at least `width` digits (a year past 9999 gets more;
+    /// a negative one, before year 0, keeps its sign as String(value) would).
+    private static func append(_ value: Int64, width: Int, to output: inout [UInt8]) {
+        guard value >= 0 else {
+            let digits = Array(String(value).utf8)
+            if digits.count < width { output.append(contentsOf: repeatElement(0x30, count: width - digits.count)) }
+            output.append(contentsOf: digits)
+            return
+        }
+        var divisor: Int64 = 1
+        var count = 1
+        while divisor <= value / 10 {
+            divisor *= 10
+            count += 1
+        }
+        if count < width { output.append(contentsOf: repeatElement(0x30, count: width - count)) }
+        var rest = value
+        while divisor > 0 {
+            output.append(0x30 + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {

@@ -27,8 +27,12 @@ struct AuditAppendBenchmark {
         /// Time inside the log's fdatasync calls during the run.
         var fsyncSeconds: Double
         var latencies: Summary
+        /// User + system CPU seconds of this process (every thread) during the run: on a loaded
+        /// machine records/s says how much of a core the run got, CPU per record what it costs.
+        var cpuSeconds: Double
 
         var recordsPerSecond: Double { Double(records) / seconds }
+        var cpuMicrosecondsPerRecord: Double { cpuSeconds / Double(records) * 1e6 }
         var fsyncsPerRecord: Double { Double(fsyncs) / Double(records) }
     }
 
@@ -68,9 +72,11 @@ struct AuditAppendBenchmark {
                 let p50 = Summary(modeRuns.map { $0.latencies.median }).median
                 let p99 = Summary(modeRuns.map { $0.latencies.percentile(0.99) }).median
                 let perRecord = Summary(modeRuns.map(\.fsyncsPerRecord)).median
+                let cpu = Summary(modeRuns.map(\.cpuMicrosecondsPerRecord)).median
                 var extra =
                     "fsyncs/record \(Format.number(perRecord)); append p50 \(Format.duration(nanoseconds: p50)), "
-                    + "p99 \(Format.duration(nanoseconds: p99))"
+                    + "p99 \(Format.duration(nanoseconds: p99)); CPU \(Format.number(cpu)) µs/record "
+                    + "(≈ \(Format.number(1e6 / cpu)) records per CPU-second)"
                 let synced = modeRuns.filter { $0.fsyncs > 0 }
                 if !synced.isEmpty {
                     let mean = Summary(synced.map { $0.fsyncSeconds / Double($0.fsyncs) * 1e9 }).median
@@ -105,6 +111,7 @@ struct AuditAppendBenchmark {
             fatalError("audit-append: cannot open or warm up the log in \(directory): \(error)")
         }
         let before = await log.statistics
+        let cpuBefore = ShipBenchmark.processCPUSeconds()
         let start = Nanoseconds.now()
         let deadline = start + UInt64(seconds * 1e9)
         let latencies = await withTaskGroup(of: [UInt64].self) { group in
@@ -132,6 +139,7 @@ struct AuditAppendBenchmark {
             return all
         }
         let elapsed = Double(Nanoseconds.now() - start) / 1e9
+        let cpuSeconds = ShipBenchmark.processCPUSeconds() - cpuBefore
         let after = await log.statistics
         do {
             try await log.close()
@@ -143,7 +151,7 @@ struct AuditAppendBenchmark {
             records: latencies.count, seconds: elapsed, fsyncs: after.fsyncs - before.fsyncs,
             fsyncSeconds: Double((after.fsyncTime - before.fsyncTime).components.attoseconds) / 1e18
                 + Double((after.fsyncTime - before.fsyncTime).components.seconds),
-            latencies: Summary(latencies))
+            latencies: Summary(latencies), cpuSeconds: cpuSeconds)
     }
 
     /// What the device gives without the log: one 300-byte append and one fdatasync, back to back,

@@ -60,7 +60,7 @@ struct ColoniesBenchmark {
 
         let keyPair = Ed25519.KeyPair.generate()
         let port = LocalPort.free()
-        guard let sidecar = startSidecar(
+        guard let sidecar = Self.startSidecar(
             binary: sidecarBinary, python: python, directory: directory, port: port, colony: colony, server: server.url, key: keyPair)
         else { return [] }
         var sidecarStopped = false
@@ -189,65 +189,35 @@ struct ColoniesBenchmark {
     // MARK: Phase B: POST /v1/tasks
 
     private func phaseB(directory: String, port: Int, key: Ed25519.KeyPair, server: ColoniesServer, sidecar: ChildProcess) -> Outcome? {
-        let candidates: [String] = ["/usr/bin/wrk", "/usr/local/bin/wrk"]
-        guard let wrk = candidates.first(where: { access($0, X_OK) == 0 }) else {
+        guard SignedTaskLoad.wrk != nil else {
             say("colonies: phase B skipped, wrk is not installed (apt-get install wrk)")
             return nil
         }
-        let threads = 2
-        let perThread = count / threads
-        let requestsPath = directory + "/requests.tsv"
-        let timestamp = Int64(time(nil))
-        var lines = ""
-        for index in 0..<(perThread * threads + Self.connections + 16 * threads) {
-            let body = #"{"funcname":"echo","args":["bench",\#(index)]}"#
-            let nonce = Hex.encode(Sodium.randomBytes(16))
-            let signed = "beekeeper-request v1\nPOST\n/v1/tasks\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(Array(body.utf8))))"
-            lines += "\(nonce)\t\(timestamp)\t\(Base64.encode(key.signature(for: Array(signed.utf8))))\t\(body)\n"
-        }
-        Self.writeFile(lines, to: requestsPath)
-        let script = directory + "/tasks.lua"
-        Self.writeFile(ColoniesScripts.wrkScript, to: script)
-
+        let load = SignedTaskLoad(count: count, connections: Self.connections)
+        load.prepare(directory: directory, key: key)
         let childrenBefore = Self.childrenCPUSeconds()
         let before = CPUSample(server: server, sidecar: sidecar, client: nil)
         let wallStart = Nanoseconds.now()
-        guard let load = ChildProcess(
-            [
-                wrk, "-t", String(threads), "-c", String(Self.connections), "-d", "600s", "-T", "30s", "-s", script,
-                "http://127.0.0.1:\(port)", "--", requestsPath, String(threads), String(perThread),
-            ], logPath: directory + "/wrk.log", pipeStdout: true)
-        else { return nil }
-        var result: [Double] = []
-        var threadsDone = 0
-        while let line = load.readLine(timeout: 900) {
-            if line == "thread-done" {
-                threadsDone += 1
-                if threadsDone == threads { kill(load.pid, SIGINT) }
-            }
-            if line.hasPrefix("wrk-result ") { result = line.split(separator: " ").dropFirst().compactMap { Double($0) } }
-        }
-        let exit = load.wait()
+        let result = load.run(directory: directory, port: port)
         let wall = Double(Nanoseconds.now() - wallStart) / 1e9
         var cpu = CPUSample(server: server, sidecar: sidecar, client: nil) - before
         cpu.client = Self.childrenCPUSeconds() - childrenBefore
-        guard exit == 0, result.count == 8 else {
-            say("colonies: wrk failed (exit \(exit)): \(load.log)")
-            return nil
-        }
-        let (requests, duration, p50, p99, refused, socketErrors, timeouts) = (result[0], result[1] / 1e6, result[2], result[3], result[4], result[5], result[6])
-        let rate = requests / duration
-        var extra = "latency p50 \(Format.number(p50 / 1000)) ms, p99 \(Format.number(p99 / 1000)) ms (wrk, \(Self.connections) connections, \(threads) threads)"
-        if refused > 0 || socketErrors > 0 || timeouts > 0 { extra += "; \(Int(refused)) non-200, \(Int(socketErrors)) socket errors, \(Int(timeouts)) timeouts" }
-        let row = ResultRow(Self.name, "B: POST /v1/tasks (signed, wrk)", ops: Int(requests), median: rate, min: rate, max: rate, unit: "tasks/s", extra: extra)
-        return Outcome(row: row, rate: rate, cpu: cpu.describe(phase: "B (HTTP)", wall: wall, operations: Int(requests), server: server.label, client: "wrk"))
+        guard let result else { return nil }
+        var extra = "latency \(result.latencyText) (wrk, \(load.connections) connections, \(load.threads) threads)"
+        if let failures = result.failureText { extra += "; " + failures }
+        let row = ResultRow(
+            Self.name, "B: POST /v1/tasks (signed, wrk)", ops: Int(result.requests), median: result.rate, min: result.rate, max: result.rate,
+            unit: "tasks/s", extra: extra)
+        return Outcome(
+            row: row, rate: result.rate,
+            cpu: cpu.describe(phase: "B (HTTP)", wall: wall, operations: Int(result.requests), server: server.label, client: "wrk"))
     }
 
     // MARK: The sidecar
 
     /// - Parameter colony: nil starts the sidecar without a `colonies` section (a baseline binary
     ///   from before executor mode), ready once `/readyz` answers 200.
-    private func startSidecar(binary: String, python: String, directory: String, port: Int, colony: String?, server: String, key: Ed25519.KeyPair) -> ChildProcess? {
+    static func startSidecar(binary: String, python: String, directory: String, port: Int, colony: String?, server: String, key: Ed25519.KeyPair) -> ChildProcess? {
         let bee = directory + "/echo_worker.py"
         Self.writeFile(ColoniesScripts.echoWorker, to: bee)
         let config = BenchSidecar.configHead(directory: directory, port: port, publicKeyHex: key.publicKey.hex) + """
@@ -288,7 +258,7 @@ struct ColoniesBenchmark {
         let freshDirectory = directory + "/fresh-" + Hex.encode(Sodium.randomBytes(4))
         mkdir(freshDirectory, 0o755)
         let port = LocalPort.free()
-        guard let sidecar = startSidecar(binary: binary, python: python, directory: freshDirectory, port: port, colony: nil, server: server.url, key: key)
+        guard let sidecar = Self.startSidecar(binary: binary, python: python, directory: freshDirectory, port: port, colony: nil, server: server.url, key: key)
         else { return nil }
         defer { _ = sidecar.stop(signal: SIGTERM, timeout: 60) }
         guard var outcome = phaseB(directory: freshDirectory, port: port, key: key, server: server, sidecar: sidecar) else { return nil }

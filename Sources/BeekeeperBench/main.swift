@@ -12,7 +12,7 @@ import Darwin
 let benchmarks = [
     AuditAppendBenchmark.name, WindowRecordBenchmark.name, WindowScrapeBenchmark.name, GuardianBenchmark.name,
     JSONBenchmark.name, GzipBenchmark.name, ExpositionBenchmark.name, ExpositionComparisonBenchmark.name, ShipBenchmark.name, ColoniesBenchmark.name,
-    BodyHashBenchmark.name, HostileBenchmark.name,
+    BodyHashBenchmark.name, HostileBenchmark.name, HTTPBenchmark.name,
 ]
 
 func usage() -> String {
@@ -74,6 +74,7 @@ for name in benchmarks where selected.contains(name) {
     case ColoniesBenchmark.name: _ = ColoniesBenchmark(context: context).run()
     case BodyHashBenchmark.name: _ = BodyHashBenchmark(context: context).run()
     case HostileBenchmark.name: _ = HostileBenchmark(context: context).run()
+    case HTTPBenchmark.name: _ = HTTPBenchmark(context: context).run()
     default: break
     }
     print("<!-- \(name): \(Format.number(Double(Nanoseconds.now() - start) / 1e9)) s, load \(Machine.loadAverage) -->")

@@ -38,6 +38,16 @@ final class MessageDigest: @unchecked Sendable {
         return digest
     }
 
+    /// Hashes `bytes` into `digest` (at least `byteCount` bytes) with no allocation of its own:
+    /// for the audit writer, which hashes every record into a buffer it reuses.
+    func hash(_ bytes: UnsafeRawBufferPointer, into digest: UnsafeMutableRawBufferPointer) {
+        precondition(digest.count >= self.byteCount, "digest buffer too small")
+        var written: UInt32 = 0
+        let status = EVP_Digest(
+            bytes.baseAddress, bytes.count, digest.baseAddress?.assumingMemoryBound(to: UInt8.self), &written, self.algorithm, nil)
+        precondition(status == 1 && Int(written) == self.byteCount, "OpenSSL EVP_Digest failed (out of memory)")
+    }
+
     /// Hashes contiguous storage in place; anything else (a lazy view, a slice of a non-array)
     /// is copied once into an array first.
     func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {

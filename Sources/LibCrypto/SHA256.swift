@@ -6,6 +6,11 @@ public enum SHA256 {
 
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] { digest.hash(bytes) }
 
+    /// Hashes `bytes` into the first 32 bytes of `digest`, allocating nothing.
+    public static func hash(_ bytes: UnsafeRawBufferPointer, into digest: UnsafeMutableRawBufferPointer) {
+        Self.digest.hash(bytes, into: digest)
+    }
+
     /// Hashes the UTF-8 bytes of `text`.
     public static func hash(_ text: String) -> [UInt8] { digest.hash(text.utf8) }
 

@@ -46,3 +46,13 @@ import Testing
         #expect(hex(SHA256.hash(bytes[2..<5])) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite struct SHA256IntoTests {
+    @Test func hashIntoABufferEqualsTheArrayForm() {
+        let input = Array("abc".utf8)
+        var digest = [UInt8](repeating: 0xEE, count: 40)
+        input.withUnsafeBytes { bytes in digest.withUnsafeMutableBytes { SHA256.hash(bytes, into: $0) } }
+        #expect(Array(digest.prefix(32)) == SHA256.hash(input))
+        #expect(digest.suffix(8).allSatisfy { $0 == 0xEE }, "writes exactly 32 bytes")
+    }
+}

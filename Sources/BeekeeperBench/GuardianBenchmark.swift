@@ -48,6 +48,9 @@ struct GuardianBenchmark {
         ]
         let full = Self.guardian(patterns: .builtIn)
         let none = Self.guardian(patterns: .custom([]))
+        // The engine before the literal prefilter (each pattern one PCRE2 pass over each string),
+        // measured in the same run so that the ratio does not depend on the machine's load.
+        let whole = Self.guardian(patterns: .builtIn, prefilter: false)
         var rows: [ResultRow] = []
         var stripeMedian: Double?
         for (label, request) in cases {
@@ -62,9 +65,20 @@ struct GuardianBenchmark {
                     + "\(Format.number(Double(request.payloadBytes) / micro.median)) MB/s of body")))
 
             let bare = context.micro { blackHole(none.check(request)) }
+            let bareMicro = Summary(bare.nanosecondsPerOp.sorted.map { $0 / 1e3 })
             rows.append(emit(ResultRow(
                 Self.name, "\(label), no patterns (limits, depth, rules only)", ops: bare.operationsPerBatch,
-                summary: Summary(bare.nanosecondsPerOp.sorted.map { $0 / 1e3 }), unit: "µs/check")))
+                summary: bareMicro, unit: "µs/check",
+                extra: "patterns cost \(Format.number(micro.median - bareMicro.median)) µs of the prefiltered check")))
+
+            let before = context.micro { blackHole(whole.check(request)) }
+            let beforeMicro = Summary(before.nanosecondsPerOp.sorted.map { $0 / 1e3 })
+            rows.append(emit(ResultRow(
+                Self.name, "\(label), default patterns without the prefilter (PCRE2 per pattern)", ops: before.operationsPerBatch,
+                summary: beforeMicro, unit: "µs/check",
+                extra: "decision \(whole.check(request).reason.map { "blocked: \($0)" } ?? "approved"); prefilter "
+                    + "\(Format.number(beforeMicro.median / micro.median))x faster; pattern cost "
+                    + "\(Format.number((beforeMicro.median - bareMicro.median) / max(micro.median - bareMicro.median, 0.001)))x lower")))
 
             // Each default pattern alone: which regex costs what on this input.
             var parts: [String] = []
@@ -79,7 +93,8 @@ struct GuardianBenchmark {
                 "<!-- \(Self.name) \(label): µs per check with one default pattern alone (no-pattern check "
                     + "\(Format.number(bare.nanosecondsPerOp.median / 1e3)) µs): \(parts.joined(separator: ", ")) -->")
         }
-        rows += hostileRows(full)
+        rows += hostileRows(full, label: "")
+        rows += hostileRows(whole, label: " (without the prefilter)")
         if let python = Self.pythonBaseline(event: event), let stripeMedian {
             rows.append(emit(ResultRow(
                 Self.name, "Python baseline: the same patterns with `re`, same Stripe event", ops: python.checks,
@@ -91,13 +106,17 @@ struct GuardianBenchmark {
 
     /// Ten strings of a quote and 4,900 spaces (48 KiB), which took ICU 13 s; and a 1 MiB body
     /// dense with quote-and-spaces runs (the worst this pattern set knows of).
-    private func hostileRows(_ guardian: Guardian) -> [ResultRow] {
+    private func hostileRows(_ guardian: Guardian, label suffix: String) -> [ResultRow] {
         var rows: [ResultRow] = []
-        for (label, strings, length) in [
-            ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900),
-            ("hostile: 1 MiB of quote + 100 spaces runs in 100 strings", 100, 10_400),
+        // Near misses: every default pattern's literals, many candidates, and no match.
+        let nearMiss = "O'Brien and/or the rm 4 team; select a plan from the wiki (id 7) at ../docs or $(price) - "
+            + "drop in churn, exec summary | sleep well & <b>bold</b> /etc is fine: javascript: 5 years. "
+        for (label, strings, length, unit) in [
+            ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900, "'"),
+            ("hostile: 1 MiB of quote + 100 spaces runs in 100 strings", 100, 10_400, "'"),
+            ("pattern-dense: 1 MiB of near-miss prose in 100 strings", 100, 10_400, nearMiss),
         ] {
-            let run = "'" + String(repeating: " ", count: min(length, 100))
+            let run = unit.count > 1 ? unit : unit + String(repeating: " ", count: min(length, 100))
             let text = length <= 4_900 ? run + String(repeating: " ", count: length - 100) : String(repeating: run, count: length / run.utf8.count)
             let args = JSONValue.array((0..<strings).map { .string(text + "\($0)") })
             let request = GuardianRequest(funcname: "summarize", args: args, payloadBytes: strings * (text.utf8.count + 8))
@@ -105,7 +124,7 @@ struct GuardianBenchmark {
             let result = MicroBenchmark.measure(batches: 3, batchSeconds: context.quick ? 0.05 : 0.2) { blackHole(guardian.check(request)) }
             let summary = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e6 })
             rows.append(emit(ResultRow(
-                Self.name, label, ops: result.operationsPerBatch, summary: summary, unit: "ms/check",
+                Self.name, label + suffix, ops: result.operationsPerBatch, summary: summary, unit: "ms/check",
                 extra: "decision \(decision.reason.map { "blocked: \($0)" } ?? "approved"); \(request.payloadBytes) B")))
         }
         return rows
@@ -143,12 +162,12 @@ struct GuardianBenchmark {
         return (microseconds, checks)
     }
 
-    private static func guardian(patterns: GuardianConfig.Patterns) -> Guardian {
+    private static func guardian(patterns: GuardianConfig.Patterns, prefilter: Bool = true) -> Guardian {
         var configuration = GuardianConfig()
         configuration.patterns = patterns
         configuration.rules = revenueRules
         do {
-            return try Guardian(configuration: configuration, knownFuncnames: ["validate_revenue", "summarize"])
+            return try Guardian(configuration: configuration, knownFuncnames: ["validate_revenue", "summarize"], prefilter: prefilter)
         } catch {
             fatalError("guardian-check: cannot build the Guardian: \(error)")
         }

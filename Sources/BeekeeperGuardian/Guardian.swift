@@ -40,6 +40,9 @@ public final class Guardian: Sendable {
     private let maxDepth: Int
     private let knownFuncnames: Set<String>
     private let patterns: [CompiledPattern]
+    /// The patterns' prefiltered matcher; nil to match each pattern whole (the engine before the
+    /// prefilter, kept for `beekeeper-bench` comparisons and tests).
+    private let engine: PatternEngine?
     private let rules: [String: [CompiledFieldRule]]
 
     /// The ids of the patterns in use, in the order they are tried.
@@ -52,7 +55,13 @@ public final class Guardian: Sendable {
             + rules.keys.sorted().flatMap { rules[$0]!.map(\.reason) }
     }
 
-    public init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
+    public convenience init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
+        try self.init(configuration: configuration, knownFuncnames: knownFuncnames, prefilter: true)
+    }
+
+    /// With `prefilter: false`, every pattern is one PCRE2 pass over every string (the engine
+    /// before ``PatternEngine``), for measurements and differential tests.
+    package init(configuration: GuardianConfig, knownFuncnames: Set<String>, prefilter: Bool) throws(GuardianSetupError) {
         for (key, value) in [
             ("max_payload_bytes", configuration.maxPayloadBytes),
             ("max_arg_bytes", configuration.maxArgBytes),
@@ -82,6 +91,7 @@ public final class Guardian: Sendable {
             }
         }
         patterns = compiled
+        engine = prefilter ? PatternEngine(patterns: source.map(\.regex), wholePatterns: compiled.map(\.regex.regex)) : nil
 
         var compiledRules: [String: [CompiledFieldRule]] = [:]
         // Sorted so that, with several faults, the same one is reported every time.
@@ -117,14 +127,29 @@ public final class Guardian: Sendable {
             // and tried only against the patterns before the best one found so far.
             let data = PCRE2MatchData()
             var best = patterns.count
-            for var leaf in leaves {
-                leaf.withUTF8 { bytes in
-                    for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
-                        best = index
-                        break
+            if let engine {
+                // One literal scan per leaf, then PCRE2 only where a pattern can match.
+                let scratch = engine.makeScratch()
+                for var leaf in leaves {
+                    leaf.withUTF8 { bytes in
+                        engine.scan(bytes, into: scratch)
+                        for index in 0..<best where engine.matches(pattern: index, in: bytes, scratch: scratch, data: data) {
+                            best = index
+                            break
+                        }
                     }
+                    if best == 0 { break }
                 }
-                if best == 0 { break }
+            } else {
+                for var leaf in leaves {
+                    leaf.withUTF8 { bytes in
+                        for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
+                            best = index
+                            break
+                        }
+                    }
+                    if best == 0 { break }
+                }
             }
             if best < patterns.count { return .blocked(reason: patterns[best].reason) }
         }

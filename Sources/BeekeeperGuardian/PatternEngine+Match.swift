@@ -4,47 +4,72 @@ extension PatternEngine {
     /// Finds the literals of `bytes` (one automaton pass) and records them in `scratch`; call
     /// before ``matches(pattern:in:scratch:data:)`` for the same bytes.
     func scan(_ bytes: UnsafeBufferPointer<UInt8>, into scratch: PatternScratch) {
-        for id in scratch.seenList {
-            scratch.seen[id >> 6] = 0
-            scratch.hitHead[id] = -1
+        let seen = scratch.seen
+        let seenList = scratch.seenList
+        let hitHead = scratch.hitHead
+        for slot in 0..<scratch.seenCount {
+            let id = Int(seenList[slot])
+            seen[id >> 6] = 0
+            hitHead[id] = -1
         }
-        scratch.seenList.removeAll(keepingCapacity: true)
-        scratch.hitStart.removeAll(keepingCapacity: true)
-        scratch.hitNext.removeAll(keepingCapacity: true)
-        for word in 0..<maskWords { scratch.touched[word] = alwaysMask[word] }
+        let touched = scratch.touched
+        for word in 0..<maskWords { touched[word] = alwaysMask[word] }
+        scratch.seenCount = 0
+        scratch.hitCount = 0
         scratch.hazard = false
+        // Offsets are kept as Int32; a longer string (far beyond any payload limit) is matched whole.
+        guard bytes.count < Int(Int32.max) else {
+            scratch.hazard = true
+            return
+        }
 
+        let table = tables.table
+        let classes = tables.classes
+        let outputStarts = tables.outputStarts
+        let outputs = tables.outputs
+        let flags = tables.literalFlags
+        let lengths = tables.literalLengths
+        let triggers = tables.triggerMasks
         let classCount = UInt32(automaton.classCount)
-        automaton.table.withUnsafeBufferPointer { table in
-            automaton.classes.withUnsafeBufferPointer { classes in
-                var state: UInt32 = 0
-                for index in 0..<bytes.count {
-                    let entry = table[Int(state) &+ Int(classes[Int(bytes[index])])]
-                    state = entry & ~LiteralAutomaton.outputFlag
-                    if entry & LiteralAutomaton.outputFlag != 0 {
-                        record(state: Int(state / classCount), end: index &+ 1, into: scratch)
+        let maskWords = maskWords
+        var seenCount = 0
+        var hitCount = 0
+        var hazard = false
+        var hitStart = scratch.hitStart
+        var hitNext = scratch.hitNext
+        var capacity = scratch.hitCapacity
+        var state: UInt32 = 0
+        for index in 0..<bytes.count {
+            let entry = table[Int(state) &+ Int(classes[Int(bytes[index])])]
+            state = entry & ~LiteralAutomaton.outputFlag
+            guard entry & LiteralAutomaton.outputFlag != 0 else { continue }
+            let row = Int(state / classCount)
+            for slot in Int(outputStarts[row])..<Int(outputStarts[row &+ 1]) {
+                let id = Int(outputs[slot])
+                let literalFlags = flags[id]
+                let bit = UInt64(1) << UInt64(id & 63)
+                if seen[id >> 6] & bit == 0 {
+                    seen[id >> 6] |= bit
+                    seenList[seenCount] = Int32(id)
+                    seenCount &+= 1
+                    for word in 0..<maskWords { touched[word] |= triggers[id &* maskWords &+ word] }
+                    if literalFlags & PatternEngine.Tables.hazardFlag != 0 { hazard = true }
+                }
+                if literalFlags & PatternEngine.Tables.anchorFlag != 0 {
+                    if hitCount == capacity {
+                        scratch.growHits(keeping: hitCount)
+                        (hitStart, hitNext, capacity) = (scratch.hitStart, scratch.hitNext, scratch.hitCapacity)
                     }
+                    hitStart[hitCount] = Int32(truncatingIfNeeded: index &+ 1) &- lengths[id]
+                    hitNext[hitCount] = hitHead[id]
+                    hitHead[id] = Int32(truncatingIfNeeded: hitCount)
+                    hitCount &+= 1
                 }
             }
         }
-    }
-
-    private func record(state: Int, end: Int, into scratch: PatternScratch) {
-        for slot in Int(automaton.outputStarts[state])..<Int(automaton.outputStarts[state + 1]) {
-            let id = Int(automaton.outputs[slot])
-            let bit = UInt64(1) << UInt64(id & 63)
-            if scratch.seen[id >> 6] & bit == 0 {
-                scratch.seen[id >> 6] |= bit
-                scratch.seenList.append(id)
-                for word in 0..<maskWords { scratch.touched[word] |= triggerMasks[id * maskWords + word] }
-                if literalIsHazard[id] { scratch.hazard = true }
-            }
-            if literalIsAnchor[id] {
-                scratch.hitStart.append(end - literalLengths[id])
-                scratch.hitNext.append(scratch.hitHead[id])
-                scratch.hitHead[id] = scratch.hitStart.count - 1
-            }
-        }
+        scratch.seenCount = seenCount
+        scratch.hitCount = hitCount
+        scratch.hazard = hazard
     }
 
     /// Whether pattern `pattern` matches anywhere in `bytes` (valid UTF-8, scanned into `scratch`).
@@ -73,8 +98,8 @@ extension PatternEngine {
         for id in alternative.anchorLiterals {
             var hit = scratch.hitHead[id]
             while hit >= 0 {
-                let start = scratch.hitStart[hit]
-                hit = scratch.hitNext[hit]
+                let start = Int(scratch.hitStart[Int(hit)])
+                hit = scratch.hitNext[Int(hit)]
                 // `\b` between two ASCII word characters fails; PCRE2 decides everything else.
                 if alternative.startsAtWordBoundary, start > 0, PatternEngine.isASCIIWord(bytes[start - 1]),
                     PatternEngine.isASCIIWord(bytes[start])
@@ -87,7 +112,7 @@ extension PatternEngine {
         return false
     }
 
-    static func holds(_ gate: Gate, _ seen: [UInt64]) -> Bool {
+    static func holds(_ gate: Gate, _ seen: UnsafeMutablePointer<UInt64>) -> Bool {
         switch gate {
         case .always: true
         case .literal(let id): seen[id >> 6] & (UInt64(1) << UInt64(id & 63)) != 0

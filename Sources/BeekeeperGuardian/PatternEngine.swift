@@ -14,7 +14,7 @@ import PCRE2
 /// Under `(?i)` with Unicode rules a few non-ASCII characters match ASCII letters (KELVIN SIGN
 /// matches `k`); the scanner only folds ASCII, so a string holding one of ``caselessHazards`` is
 /// matched with the whole patterns, as before.
-final class PatternEngine: Sendable {
+final class PatternEngine: @unchecked Sendable {  // immutable after init; `tables` is only read
     indirect enum Gate: Sendable {
         case always
         case literal(Int)
@@ -42,8 +42,6 @@ final class PatternEngine: Sendable {
     let patternAlternatives: [Range<Int>]
     let automaton: LiteralAutomaton
     let literalLengths: [Int]
-    let literalIsAnchor: [Bool]
-    let literalIsHazard: [Bool]
     /// Per literal, the alternatives it wakes (`maskWords` words each).
     let triggerMasks: [UInt64]
     /// Alternatives that run on every string (no trigger literal).
@@ -51,7 +49,38 @@ final class PatternEngine: Sendable {
     /// Per pattern, its alternatives (`maskWords` words each).
     let patternMasks: [UInt64]
     let maskWords: Int
-    /// What the analysis made of each pattern (for tests and `config check`).
+    /// The scan loop's view of the automaton and the literal tables: raw copies, so that the loop
+    /// does no bounds or uniqueness checks (its indices come from the automaton it was built with).
+    struct Tables {
+        static let anchorFlag: UInt8 = 1
+        static let hazardFlag: UInt8 = 2
+        let table: UnsafeMutablePointer<UInt32>
+        let classes: UnsafeMutablePointer<UInt8>
+        let outputStarts: UnsafeMutablePointer<Int32>
+        let outputs: UnsafeMutablePointer<Int32>
+        let literalFlags: UnsafeMutablePointer<UInt8>
+        let literalLengths: UnsafeMutablePointer<Int32>
+        let triggerMasks: UnsafeMutablePointer<UInt64>
+
+        static func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
+            pointer.initialize(from: array, count: array.count)
+            return pointer
+        }
+
+        func deallocate() {
+            table.deallocate()
+            classes.deallocate()
+            outputStarts.deallocate()
+            outputs.deallocate()
+            literalFlags.deallocate()
+            literalLengths.deallocate()
+            triggerMasks.deallocate()
+        }
+    }
+
+    let tables: Tables
+    /// What the analysis made of each pattern (for tests).
     let analyses: [PatternAnalysis]
 
     struct BuildError: Error {
@@ -132,10 +161,9 @@ final class PatternEngine: Sendable {
         self.wholePatterns = wholePatterns
         self.alternatives = alternatives
         self.patternAlternatives = ranges
-        self.automaton = LiteralAutomaton(literals: literals)
+        let automaton = LiteralAutomaton(literals: literals)
+        self.automaton = automaton
         self.literalLengths = literals.map(\.count)
-        self.literalIsAnchor = literals.indices.map { anchorIDs.contains($0) }
-        self.literalIsHazard = literals.indices.map { hazardIDs.contains($0) }
         self.triggerMasks = triggerMasks
         self.alwaysMask = alwaysMask
         var patternMasks = [UInt64](repeating: 0, count: ranges.count * maskWords)
@@ -143,6 +171,12 @@ final class PatternEngine: Sendable {
             for index in range { patternMasks[pattern * maskWords + index / 64] |= UInt64(1) << UInt64(index % 64) }
         }
         self.patternMasks = patternMasks
+        tables = Tables(
+            table: Tables.copy(automaton.table), classes: Tables.copy(automaton.classes), outputStarts: Tables.copy(automaton.outputStarts),
+            outputs: Tables.copy(automaton.outputs),
+            literalFlags: Tables.copy(
+                literals.indices.map { (anchorIDs.contains($0) ? Tables.anchorFlag : 0) | (hazardIDs.contains($0) ? Tables.hazardFlag : 0) }),
+            literalLengths: Tables.copy(literals.map { Int32($0.count) }), triggerMasks: Tables.copy(triggerMasks))
         self.maskWords = maskWords
         self.analyses = analyses
     }
@@ -157,6 +191,8 @@ final class PatternEngine: Sendable {
         }
         return regexes
     }
+
+    deinit { tables.deallocate() }
 
     func makeScratch() -> PatternScratch {
         PatternScratch(literalCount: literalLengths.count, maskWords: maskWords)

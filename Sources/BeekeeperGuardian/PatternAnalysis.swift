@@ -194,6 +194,10 @@ struct PatternAnalysis: Equatable, Sendable {
                     if max == 1, case .exact(let strings) = innerGate { return .exact(strings.union([[]])) }
                     return .match(.always)
                 }
+                // `x{n}` and `x{n,m}` of a small exact set: every match holds n copies in a row.
+                if case .exact(let strings) = innerGate, let power = Folding.power(strings, min, limit: Folding.maxGateSet, length: \.count, join: +) {
+                    return min == max ? .exact(power) : .match(.anyOf(power))
+                }
                 return min == 1 && max == 1 ? innerGate : .match(innerGate.formula)
             }
         }
@@ -250,8 +254,25 @@ struct PatternAnalysis: Equatable, Sendable {
                     if max == 1, case .exact = innerPrefix { return .exact(withEmpty) }
                     return .starts(withEmpty)
                 }
+                if case .exact = innerPrefix, let power = Folding.power(starts, min, limit: Folding.maxSet, length: \.bytes.count, join: { $0.followed(by: $1) }) {
+                    return min == max ? .exact(power) : .starts(power)
+                }
                 return min == 1 && max == 1 ? innerPrefix : .starts(starts)
             }
+        }
+
+        /// `strings` concatenated `count` times (every combination), nil if that is more than
+        /// `limit` elements or longer than ``maxLength`` bytes.
+        static func power<T: Hashable>(_ strings: Set<T>, _ count: Int, limit: Int, length: (T) -> Int, join: (T, T) -> T) -> Set<T>? {
+            guard count >= 1, count <= 8 else { return nil }
+            let longest = strings.map(length).max() ?? 0
+            guard longest * count <= maxLength else { return nil }
+            var result = strings
+            for _ in 1..<count {
+                guard result.count * strings.count <= limit else { return nil }
+                result = Set(result.flatMap { left in strings.map { join(left, $0) } })
+            }
+            return result
         }
     }
 }

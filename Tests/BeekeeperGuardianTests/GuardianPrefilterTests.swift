@@ -78,7 +78,11 @@ import Testing
         #expect(Self.only("(?:ab)*c").gate == .literal(Self.bytes("c")))
         #expect(Self.only("x{0,3}").gate == .always)
         #expect(Self.only("x{0,3}").anchor == nil)
-        #expect(Self.only("a{2}b").anchor?.literals == [Self.bytes("a")])
+        // A bounded repeat of a small exact set is multiplied out: `\.{4}` needs "....".
+        #expect(Self.only("a{2}b").anchor?.literals == [Self.bytes("aab")])
+        #expect(Self.only(#"\.{4}[/\\]"#).gate == .or([.literal(Self.bytes("..../")), .literal(Self.bytes("....\\"))]))
+        #expect(Self.only(#"(?:a|b){2,5}c"#).anchor?.literals == ["aa", "ab", "ba", "bb"].map(Self.bytes))
+        #expect(Self.only(#"(?:a|b){2,5}c"#).gate == .and([.or(["aa", "ab", "ba", "bb"].map { .literal(Self.bytes($0)) }), .literal(Self.bytes("c"))]))
     }
 
     @Test func theAnyOfShapeSplitsIntoAlternatives() throws {

@@ -132,7 +132,7 @@ public final class Guardian: Sendable {
                 let scratch = engine.makeScratch()
                 for var leaf in leaves {
                     leaf.withUTF8 { bytes in
-                        engine.scan(bytes, into: scratch)
+                        guard engine.scan(bytes, into: scratch) else { return }
                         for index in 0..<best where engine.matches(pattern: index, in: bytes, scratch: scratch, data: data) {
                             best = index
                             break

@@ -2,8 +2,11 @@ import PCRE2
 
 extension PatternEngine {
     /// Finds the literals of `bytes` (one automaton pass) and records them in `scratch`; call
-    /// before ``matches(pattern:in:scratch:data:)`` for the same bytes.
-    func scan(_ bytes: UnsafeBufferPointer<UInt8>, into scratch: PatternScratch) {
+    /// before ``matches(pattern:in:scratch:data:)`` for the same bytes. Returns false when no
+    /// pattern can match (no alternative woke up): most strings of ordinary tasks, which then
+    /// cost one pass and nothing more.
+    @discardableResult
+    func scan(_ bytes: UnsafeBufferPointer<UInt8>, into scratch: PatternScratch) -> Bool {
         let seen = scratch.seen
         let seenList = scratch.seenList
         let hitHead = scratch.hitHead
@@ -20,7 +23,7 @@ extension PatternEngine {
         // Offsets are kept as Int32; a longer string (far beyond any payload limit) is matched whole.
         guard bytes.count < Int(Int32.max) else {
             scratch.hazard = true
-            return
+            return true
         }
 
         let table = tables.table
@@ -70,6 +73,9 @@ extension PatternEngine {
         scratch.seenCount = seenCount
         scratch.hitCount = hitCount
         scratch.hazard = hazard
+        if hazard { return true }
+        for word in 0..<maskWords where touched[word] != 0 { return true }
+        return false
     }
 
     /// Whether pattern `pattern` matches anywhere in `bytes` (valid UTF-8, scanned into `scratch`).

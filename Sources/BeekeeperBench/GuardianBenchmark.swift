@@ -109,7 +109,7 @@ struct GuardianBenchmark {
     private func hostileRows(_ guardian: Guardian, label suffix: String) -> [ResultRow] {
         var rows: [ResultRow] = []
         // Near misses: every default pattern's literals, many candidates, and no match.
-        let nearMiss = "O'Brien and/or the rm 4 team; select a plan from the wiki (id 7) at ../docs or $(price) - "
+        let nearMiss = "O'Brien and/or the rm 4 team; select a plan from the wiki (id 7) at ..docs or $5 (price) - "
             + "drop in churn, exec summary | sleep well & <b>bold</b> /etc is fine: javascript: 5 years. "
         for (label, strings, length, unit) in [
             ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900, "'"),

@@ -56,8 +56,10 @@ indirect enum LiteralFormula: Hashable, Sendable {
     }
 
     /// Literals of which at least one occurs whenever the formula is true (nil for `always`):
-    /// for an AND, those of its most selective part (the one whose shortest literal is longest),
-    /// so that common short literals such as "or" do not wake the formula up on every string.
+    /// for an AND, those of its most selective part, so that common literals such as "or" or "on"
+    /// do not wake the formula up on every string. Selectivity is guessed: longer is rarer, and
+    /// punctuation (`<`, `;`, `'`) is rarer in keys and prose than letters, so it counts as three
+    /// more bytes.
     var triggers: [[UInt8]]? {
         switch self {
         case .always: return nil
@@ -70,8 +72,12 @@ indirect enum LiteralFormula: Hashable, Sendable {
             }
             return all
         case .and(let parts):
+            func score(_ literal: [UInt8]) -> Int {
+                let isWordLike = literal.allSatisfy { ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+                return literal.count + (isWordLike ? 0 : 3)
+            }
             return parts.compactMap(\.triggers).max { lhs, rhs in
-                (lhs.map(\.count).min() ?? 0, -lhs.count) < (rhs.map(\.count).min() ?? 0, -rhs.count)
+                (lhs.map(score).min() ?? 0, -lhs.count) < (rhs.map(score).min() ?? 0, -rhs.count)
             }
         }
     }

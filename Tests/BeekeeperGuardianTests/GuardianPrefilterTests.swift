@@ -85,6 +85,19 @@ import Testing
         #expect(Self.only(#"(?:a|b){2,5}c"#).gate == .and([.or(["aa", "ab", "ba", "bb"].map { .literal(Self.bytes($0)) }), .literal(Self.bytes("c"))]))
     }
 
+    /// An alternative wakes up on the literals of its rarest-looking AND part: `<` rather than the
+    /// `on` of every "subscription", the separators rather than `id`.
+    @Test func triggersComeFromTheMostSelectivePart() {
+        let handler = Self.only(#"<[a-z][^>]{0,200}[\s/"']on[a-z]+\s*="#)
+        #expect(handler.gate == .and([.literal(Self.bytes("<")), .literal(Self.bytes("on")), .literal(Self.bytes("="))]))
+        #expect(handler.gate.triggers == [Self.bytes("<")])
+        #expect(Self.only("(?:;|&)\\s*id").gate.triggers == [Self.bytes("&"), Self.bytes(";")])
+        #expect(Self.only("abc\\s*;").gate.triggers == [Self.bytes(";")])
+        #expect(Self.only("abcdef\\s*;").gate.triggers == [Self.bytes("abcdef")])
+        #expect(LiteralFormula.always.triggers == nil)
+        #expect(LiteralFormula.or([.literal(Self.bytes("x")), .always]).triggers == nil)
+    }
+
     @Test func theAnyOfShapeSplitsIntoAlternatives() throws {
         let pattern = try #require(Guardian.defaultPatterns.first { $0.id == "xxe" }).regex
         let analysis = PatternAnalysis(pattern: pattern)

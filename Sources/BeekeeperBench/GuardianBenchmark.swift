@@ -48,23 +48,40 @@ struct GuardianBenchmark {
         ]
         let full = Self.guardian(patterns: .builtIn)
         let none = Self.guardian(patterns: .custom([]))
+        // The engine before the literal prefilter (each pattern one PCRE2 pass over each string),
+        // measured in the same run so that the ratio does not depend on the machine's load.
+        let whole = Self.guardian(patterns: .builtIn, prefilter: false)
+        // One literal that never occurs: collecting the strings and one scan each, no PCRE2. What
+        // the default patterns cost beyond this is the matching itself.
+        let floor = Self.guardian(patterns: .custom([GuardianConfig.Pattern(id: "floor", regex: "zqxjzqxj")]))
         var rows: [ResultRow] = []
         var stripeMedian: Double?
         for (label, request) in cases {
-            let decision = full.check(request)
-            let result = context.micro { blackHole(full.check(request)) }
-            let micro = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e3 })
-            if stripeMedian == nil { stripeMedian = micro.median }
-            rows.append(emit(ResultRow(
-                Self.name, "\(label), default patterns + validate_revenue rules", ops: result.operationsPerBatch,
-                summary: micro, unit: "µs/check",
-                extra: "decision \(decision.reason.map { "blocked: \($0)" } ?? "approved"); "
-                    + "\(Format.number(Double(request.payloadBytes) / micro.median)) MB/s of body")))
+            // One row per Guardian: µs per check, median of the batches; `extra` sees the summary.
+            func row(_ guardian: Guardian, _ what: String, extra: (Summary) -> String) -> Summary {
+                let result = context.micro { blackHole(guardian.check(request)) }
+                let summary = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e3 })
+                rows.append(emit(ResultRow(
+                    Self.name, "\(label), \(what)", ops: result.operationsPerBatch, summary: summary, unit: "µs/check",
+                    extra: extra(summary))))
+                return summary
+            }
+            func decision(_ guardian: Guardian) -> String { guardian.check(request).reason.map { "blocked: \($0)" } ?? "approved" }
 
-            let bare = context.micro { blackHole(none.check(request)) }
-            rows.append(emit(ResultRow(
-                Self.name, "\(label), no patterns (limits, depth, rules only)", ops: bare.operationsPerBatch,
-                summary: Summary(bare.nanosecondsPerOp.sorted.map { $0 / 1e3 }), unit: "µs/check")))
+            let micro = row(full, "default patterns + validate_revenue rules") { summary in
+                "decision \(decision(full)); \(Format.number(Double(request.payloadBytes) / summary.median)) MB/s of body"
+            }
+            if stripeMedian == nil { stripeMedian = micro.median }
+            let bareMicro = row(none, "no patterns (limits, depth, rules only)") { summary in
+                "patterns cost \(Format.number(micro.median - summary.median)) µs of the prefiltered check"
+            }
+            _ = row(floor, "one literal that never occurs (string collection + scan, no PCRE2)") { summary in
+                "default patterns cost \(Format.number(micro.median - summary.median)) µs beyond this"
+            }
+            _ = row(whole, "default patterns without the prefilter (PCRE2 per pattern)") { summary in
+                "decision \(decision(whole)); prefilter \(Format.number(summary.median / micro.median))x faster; pattern cost "
+                    + "\(Format.number((summary.median - bareMicro.median) / max(micro.median - bareMicro.median, 0.001)))x lower"
+            }
 
             // Each default pattern alone: which regex costs what on this input.
             var parts: [String] = []
@@ -77,9 +94,10 @@ struct GuardianBenchmark {
             }
             print(
                 "<!-- \(Self.name) \(label): µs per check with one default pattern alone (no-pattern check "
-                    + "\(Format.number(bare.nanosecondsPerOp.median / 1e3)) µs): \(parts.joined(separator: ", ")) -->")
+                    + "\(Format.number(bareMicro.median)) µs): \(parts.joined(separator: ", ")) -->")
         }
-        rows += hostileRows(full)
+        rows += hostileRows(full, label: "")
+        rows += hostileRows(whole, label: " (without the prefilter)")
         if let python = Self.pythonBaseline(event: event), let stripeMedian {
             rows.append(emit(ResultRow(
                 Self.name, "Python baseline: the same patterns with `re`, same Stripe event", ops: python.checks,
@@ -91,13 +109,17 @@ struct GuardianBenchmark {
 
     /// Ten strings of a quote and 4,900 spaces (48 KiB), which took ICU 13 s; and a 1 MiB body
     /// dense with quote-and-spaces runs (the worst this pattern set knows of).
-    private func hostileRows(_ guardian: Guardian) -> [ResultRow] {
+    private func hostileRows(_ guardian: Guardian, label suffix: String) -> [ResultRow] {
         var rows: [ResultRow] = []
-        for (label, strings, length) in [
-            ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900),
-            ("hostile: 1 MiB of quote + 100 spaces runs in 100 strings", 100, 10_400),
+        // Near misses: every default pattern's literals, many candidates, and no match.
+        let nearMiss = "O'Brien and/or the rm 4 team; select a plan from the wiki (id 7) at ..docs or $5 (price) - "
+            + "drop in churn, exec summary | sleep well & <b>bold</b> /etc is fine: javascript: 5 years. "
+        for (label, strings, length, unit) in [
+            ("hostile: 10 × (quote + 4,900 spaces), 48 KiB", 10, 4_900, "'"),
+            ("hostile: 1 MiB of quote + 100 spaces runs in 100 strings", 100, 10_400, "'"),
+            ("pattern-dense: 1 MiB of near-miss prose in 100 strings", 100, 10_400, nearMiss),
         ] {
-            let run = "'" + String(repeating: " ", count: min(length, 100))
+            let run = unit.count > 1 ? unit : unit + String(repeating: " ", count: min(length, 100))
             let text = length <= 4_900 ? run + String(repeating: " ", count: length - 100) : String(repeating: run, count: length / run.utf8.count)
             let args = JSONValue.array((0..<strings).map { .string(text + "\($0)") })
             let request = GuardianRequest(funcname: "summarize", args: args, payloadBytes: strings * (text.utf8.count + 8))
@@ -105,7 +127,7 @@ struct GuardianBenchmark {
             let result = MicroBenchmark.measure(batches: 3, batchSeconds: context.quick ? 0.05 : 0.2) { blackHole(guardian.check(request)) }
             let summary = Summary(result.nanosecondsPerOp.sorted.map { $0 / 1e6 })
             rows.append(emit(ResultRow(
-                Self.name, label, ops: result.operationsPerBatch, summary: summary, unit: "ms/check",
+                Self.name, label + suffix, ops: result.operationsPerBatch, summary: summary, unit: "ms/check",
                 extra: "decision \(decision.reason.map { "blocked: \($0)" } ?? "approved"); \(request.payloadBytes) B")))
         }
         return rows
@@ -143,12 +165,12 @@ struct GuardianBenchmark {
         return (microseconds, checks)
     }
 
-    private static func guardian(patterns: GuardianConfig.Patterns) -> Guardian {
+    private static func guardian(patterns: GuardianConfig.Patterns, prefilter: Bool = true) -> Guardian {
         var configuration = GuardianConfig()
         configuration.patterns = patterns
         configuration.rules = revenueRules
         do {
-            return try Guardian(configuration: configuration, knownFuncnames: ["validate_revenue", "summarize"])
+            return try Guardian(configuration: configuration, knownFuncnames: ["validate_revenue", "summarize"], prefilter: prefilter)
         } catch {
             fatalError("guardian-check: cannot build the Guardian: \(error)")
         }

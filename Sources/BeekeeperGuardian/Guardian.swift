@@ -8,10 +8,12 @@ import PCRE2
 /// Built once from the configuration (every regex is compiled with PCRE2's JIT in `init`), then
 /// shared by all request handlers: `check` is synchronous and safe to call concurrently, and
 /// ``judge(_:)`` runs it off the caller's thread for large bodies. Its cost grows with the length
-/// of the task's strings (with the default patterns, about 66 µs for a 1.2 KB Stripe event and
-/// 20 MB/s over prose; every match is bounded by PCRE2's match limit, and one that reaches it
-/// blocks), so `max_payload_bytes` also bounds the CPU one request can take. The checks run in a fixed order and the first
-/// failure decides the reason:
+/// of the task's strings: one literal scan per string (``PatternEngine``), then PCRE2 only where a
+/// pattern can match (BENCHMARKS.md section 16, at load 9: 46 µs for a 1.2 KB Stripe event, of
+/// which 16.5 µs patterns, and 172 MB/s over prose, 10× the engine without the prefilter; at most
+/// 22 ms for the worst 1 MiB body measured). Every match is bounded by PCRE2's match limit, and one that
+/// reaches it blocks, so `max_payload_bytes` also bounds the CPU one request can take. The checks
+/// run in a fixed order and the first failure decides the reason:
 ///
 /// 1. `payload_too_large`: `payloadBytes > max_payload_bytes`.
 /// 2. `arg_too_large`: one argument (an element of `args` or a value of `kwargs`), measured
@@ -40,6 +42,9 @@ public final class Guardian: Sendable {
     let maxDepth: Int
     private let knownFuncnames: Set<String>
     private let patterns: [CompiledPattern]
+    /// The patterns' prefiltered matcher; nil to match each pattern whole (the engine before the
+    /// prefilter, kept for `beekeeper-bench` comparisons and tests).
+    private let engine: PatternEngine?
     private let rules: [String: [CompiledFieldRule]]
 
     /// The ids of the patterns in use, in the order they are tried.
@@ -52,7 +57,13 @@ public final class Guardian: Sendable {
             + rules.keys.sorted().flatMap { rules[$0]!.map(\.reason) }
     }
 
-    public init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
+    public convenience init(configuration: GuardianConfig, knownFuncnames: Set<String>) throws(GuardianSetupError) {
+        try self.init(configuration: configuration, knownFuncnames: knownFuncnames, prefilter: true)
+    }
+
+    /// With `prefilter: false`, every pattern is one PCRE2 pass over every string (the engine
+    /// before ``PatternEngine``), for measurements and differential tests.
+    package init(configuration: GuardianConfig, knownFuncnames: Set<String>, prefilter: Bool) throws(GuardianSetupError) {
         for (key, value) in [
             ("max_payload_bytes", configuration.maxPayloadBytes),
             ("max_arg_bytes", configuration.maxArgBytes),
@@ -82,6 +93,7 @@ public final class Guardian: Sendable {
             }
         }
         patterns = compiled
+        engine = prefilter ? PatternEngine(patterns: source.map(\.regex), wholePatterns: compiled.map(\.regex.regex)) : nil
 
         var compiledRules: [String: [CompiledFieldRule]] = [:]
         // Sorted so that, with several faults, the same one is reported every time.
@@ -109,12 +121,25 @@ public final class Guardian: Sendable {
             // taken once and tried only against the patterns before the best one found so far.
             let data = PCRE2MatchData()
             var best = patterns.count
-            Guardian.forEachDistinctString(in: request) { bytes in
-                for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
-                    best = index
-                    break
+            if let engine {
+                // One literal scan per leaf, then PCRE2 only where a pattern can match.
+                let scratch = engine.makeScratch()
+                Guardian.forEachDistinctString(in: request) { bytes in
+                    guard engine.scan(bytes, into: scratch) else { return true }
+                    for index in 0..<best where engine.matches(pattern: index, in: bytes, scratch: scratch, data: data) {
+                        best = index
+                        break
+                    }
+                    return best > 0
                 }
-                return best > 0
+            } else {
+                Guardian.forEachDistinctString(in: request) { bytes in
+                    for index in 0..<best where patterns[index].regex.matches(bytes, using: data) {
+                        best = index
+                        break
+                    }
+                    return best > 0
+                }
             }
             if best < patterns.count { return .blocked(reason: patterns[best].reason) }
         }

@@ -31,16 +31,17 @@ static inline int cpcre2_set_heap_limit(cpcre2_match_context *context, uint32_t 
 static inline cpcre2_match_data *cpcre2_match_data_create(void) { return pcre2_match_data_create(1, NULL); }
 static inline void cpcre2_match_data_free(cpcre2_match_data *data) { pcre2_match_data_free(data); }
 
-static inline int cpcre2_match(const cpcre2_code *code, const uint8_t *subject, size_t length, uint32_t options,
-                               cpcre2_match_data *data, const cpcre2_match_context *context) {
-    return pcre2_match(code, subject, length, 0, options, data, context);
+// A match from `start`: the whole subject is passed, so `\b` and look-behind see the text before
+// it. `start` must be at a UTF-8 character boundary (the JIT path does no check).
+static inline int cpcre2_match_at(const cpcre2_code *code, const uint8_t *subject, size_t length, size_t start,
+                                  uint32_t options, cpcre2_match_data *data, const cpcre2_match_context *context) {
+    return pcre2_match(code, subject, length, start, options, data, context);
 }
-
 // The JIT fast path: skips the option and subject checks of pcre2_match (the caller guarantees
 // valid UTF-8), for a pattern that pcre2_jit_compile accepted.
-static inline int cpcre2_jit_match(const cpcre2_code *code, const uint8_t *subject, size_t length,
-                                   cpcre2_match_data *data, const cpcre2_match_context *context) {
-    return pcre2_jit_match(code, subject, length, 0, 0, data, context);
+static inline int cpcre2_jit_match_at(const cpcre2_code *code, const uint8_t *subject, size_t length, size_t start,
+                                      cpcre2_match_data *data, const cpcre2_match_context *context) {
+    return pcre2_jit_match(code, subject, length, start, 0, data, context);
 }
 
 static inline int cpcre2_error_message(int error_code, uint8_t *buffer, size_t size) {

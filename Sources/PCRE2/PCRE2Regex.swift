@@ -35,11 +35,14 @@ public final class PCRE2Regex: @unchecked Sendable {
     public let pattern: String
 
     /// Compiles `pattern` as written (it may carry its own flags, such as `(?i)`). With
-    /// `wholeMatch`, a match must cover the entire subject.
-    public init(_ pattern: String, wholeMatch: Bool = false, limits: PCRE2Limits = PCRE2Limits()) throws(PCRE2Error) {
+    /// `wholeMatch`, a match must cover the entire subject. With `anchored`, a match must start
+    /// exactly at the start offset (see ``matches(_:from:using:)``); compiled in, because the JIT
+    /// does not take `PCRE2_ANCHORED` at match time.
+    public init(_ pattern: String, wholeMatch: Bool = false, anchored: Bool = false, limits: PCRE2Limits = PCRE2Limits()) throws(PCRE2Error) {
         self.pattern = pattern
         var options = UInt32(PCRE2_UTF | PCRE2_UCP)
         if wholeMatch { options |= UInt32(PCRE2_ANCHORED | PCRE2_ENDANCHORED) }
+        if anchored { options |= UInt32(PCRE2_ANCHORED) }
         guard let compileContext = cpcre2_compile_context_create() else {
             throw PCRE2Error(code: .match(PCRE2_ERROR_NOMEMORY), message: "out of memory")
         }
@@ -86,18 +89,28 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// Whether the pattern matches anywhere in `bytes`, which must be valid UTF-8 (a Swift
     /// String's bytes always are; they are not checked again).
     public func matches(_ bytes: UnsafeBufferPointer<UInt8>, using data: PCRE2MatchData) throws(PCRE2Error) -> Bool {
+        try matches(bytes, from: 0, using: data)
+    }
+
+    /// Whether the pattern matches in `bytes` at or after `start` (exactly at `start` for an
+    /// `anchored` pattern). The whole buffer is the subject, so `\b` and look-behind see what
+    /// precedes `start`. `start` must be at a UTF-8 character boundary, `0...bytes.count`: the
+    /// JIT path does not check it, and a start inside a character is undefined behaviour.
+    public func matches(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, using data: PCRE2MatchData) throws(PCRE2Error) -> Bool {
+        precondition(start >= 0 && start <= bytes.count, "PCRE2Regex: start offset outside the subject")
         // An empty buffer may have a nil base address; PCRE2 wants a pointer even for length 0.
         let empty: UInt8 = 0
         var result = withUnsafePointer(to: empty) { fallback in
             isJIT
-                ? cpcre2_jit_match(code, bytes.baseAddress ?? fallback, bytes.count, data.pointer, matchContext)
-                : cpcre2_match(code, bytes.baseAddress ?? fallback, bytes.count, UInt32(PCRE2_NO_UTF_CHECK), data.pointer, matchContext)
+                ? cpcre2_jit_match_at(code, bytes.baseAddress ?? fallback, bytes.count, start, data.pointer, matchContext)
+                : cpcre2_match_at(code, bytes.baseAddress ?? fallback, bytes.count, start, UInt32(PCRE2_NO_UTF_CHECK), data.pointer, matchContext)
         }
         if result == PCRE2_ERROR_JIT_STACKLIMIT {
             // The JIT frame is a fixed 32 KiB; the interpreter's memory is bounded by the limits.
             result = withUnsafePointer(to: empty) { fallback in
-                cpcre2_match(
-                    code, bytes.baseAddress ?? fallback, bytes.count, UInt32(PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT), data.pointer, matchContext)
+                cpcre2_match_at(
+                    code, bytes.baseAddress ?? fallback, bytes.count, start, UInt32(PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT), data.pointer,
+                    matchContext)
             }
         }
         if result >= 0 { return true }

@@ -1,6 +1,6 @@
 import BeekeeperConfig
 import BeekeeperCore
-import BeekeeperGuardian
+@testable import BeekeeperGuardian
 import Foundation
 import PCRE2
 import Testing
@@ -104,8 +104,34 @@ import Testing
             }
             strings.append(text)
         }
+        strings += prefilterStress(&random)
         return strings
     }()
+
+    /// Strings aimed at the prefilter's assumptions: anchors at the very start and end, non-ASCII
+    /// characters around `\b`, the non-ASCII letters that match ASCII ones caselessly (KELVIN SIGN
+    /// for k, LONG S for s), and multi-byte characters next to and inside anchor literals.
+    static func prefilterStress(_ random: inout Random) -> [String] {
+        let attacks = GuardianPatternTests.hostile.map(\.text) + fragments.filter { $0.count > 1 }
+        let neighbours = ["é", "日", "😀", "\u{00A0}", "\u{2028}", "\u{0301}", "ſ", "\u{212A}", "K", "_", "x", "1", "'", " ", ""]
+        var strings: [String] = []
+        for attack in attacks {
+            // At the start and at the end of the string, and alone.
+            strings += [attack, attack + random.pick(neighbours), random.pick(neighbours) + attack]
+            // A non-ASCII or word character right before and after (\b sees it).
+            strings.append(random.pick(neighbours) + random.pick(neighbours) + attack + random.pick(neighbours))
+            // s and k replaced by their caseless non-ASCII twins.
+            let twins = attack.replacingOccurrences(of: "s", with: "ſ").replacingOccurrences(of: "k", with: "\u{212A}")
+                .replacingOccurrences(of: "S", with: "ſ").replacingOccurrences(of: "K", with: "\u{212A}")
+            if twins != attack { strings += [twins, "ok " + twins, twins.uppercased()] }
+            // A multi-byte character inserted at a random place (splitting an anchor literal).
+            var scalars = Array(attack.unicodeScalars)
+            let at = random.below(scalars.count + 1)
+            scalars.insert(random.pick(["é", "日", "😀", "\u{0301}", "\u{2028}"]), at: at)
+            strings.append(String(String.UnicodeScalarView(scalars)))
+        }
+        return strings
+    }
 
     @Test func corpusIsLargeEnough() {
         #expect(Self.corpus.count >= 10_000)
@@ -114,6 +140,7 @@ import Testing
     @Test func verdictPerPatternEqualsPCRE2Alone() throws {
         let data = PCRE2MatchData()
         let full = try Guardian(configuration: GuardianConfig(), knownFuncnames: ["echo"])
+        let unfiltered = try Guardian(configuration: GuardianConfig(), knownFuncnames: ["echo"], prefilter: false)
         var singles: [(id: String, guardian: Guardian, regex: PCRE2Regex)] = []
         for pattern in Guardian.defaultPatterns {
             var configuration = GuardianConfig()
@@ -136,11 +163,74 @@ import Testing
             if decision != (first.map { .blocked(reason: "pattern:" + $0) } ?? .approved) {
                 mismatches.append("full set: \(text.debugDescription) -> \(decision)")
             }
+            if decision != unfiltered.check(request) { mismatches.append("full set vs no prefilter: \(text.debugDescription)") }
             if first != nil { blocked += 1 }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
         // Both verdicts occur often enough for the comparison to mean something.
         #expect(blocked > 1_000 && blocked < Self.corpus.count - 1_000)
+    }
+
+    /// Custom patterns take the same path: fixed ones in the shapes the analysis handles (and some
+    /// it refuses), and random regexes from a small grammar, each compared with PCRE2 alone over
+    /// random strings of the characters they are built from.
+    @Test func customPatternsEqualPCRE2Alone() throws {
+        var random = Random(state: 0x6375_7374_6F6D)
+        let fixed = [
+            #"(?i)(?:\b(?:kill|sudo\s+su)|/etc/shadow|^\s*halt$)"#, #"(?i)\bsecret[_-]?key\b"#, #"token=[a-f0-9]{8}"#,
+            #"(?<w>ab)c|x\k<w>"#, #"(a)\1"#, #"DROP|drop"#, "(?i)ſ|\u{212A}", #"Ωmega|(?i)x"#, #"^$"#, #"\Bss"#, #"(?=ks)k"#,
+            #"(?<=é)s"#, #"[ks]{2}"#, "(?i)[/\\\\]kk", #"(?i)x{0,2}"#, #"(?i)(?:a|b)*c"#,
+        ]
+        let atoms = ["a", "b", "k", "s", "K", "é", "/", "'", "-", "ab", "sk", "[ab]", "[/\\\\]", #"\s"#, #"\w"#, ".", "[^a]", #"\d"#, "ſ"]
+        let zeroWidth = ["^", "$", #"\b"#, #"\B"#, "(?=a)", "(?<=b)", "(?!s)"]
+        let quantifiers = ["", "", "", "?", "*", "+", "{1,3}", "*+", "??", "{2}"]
+        func regex(depth: Int) -> String {
+            var items: [String] = []
+            for _ in 0..<(1 + random.below(4)) {
+                switch random.below(depth > 2 ? 4 : 6) {
+                case 0: items.append(random.pick(zeroWidth))
+                case 4, 5:
+                    let branches = (0..<(1 + random.below(3))).map { _ in regex(depth: depth + 1) }
+                    items.append(random.pick(["(?:", "(", "(?>"]) + branches.joined(separator: "|") + ")" + random.pick(quantifiers))
+                default: items.append(random.pick(atoms) + random.pick(quantifiers))
+                }
+            }
+            return items.joined()
+        }
+        let generated = (0..<150).map { _ in (random.below(2) == 0 ? "(?i)" : "") + (random.below(3) == 0 ? #"\b(?:"# + regex(depth: 1) + "|" + regex(depth: 1) + ")" : regex(depth: 0)) }
+        let alphabet = ["a", "b", "k", "s", "A", "B", "K", "S", "é", "É", "/", "\\", "'", "-", " ", "ſ", "\u{212A}", "日", "_", "1", "x", "c", "\n"]
+        let texts = (0..<250).map { _ in (0..<random.below(14)).map { _ in random.pick(alphabet) }.joined() }
+            + ["", "kill -9 1", "/etc/shadow", "  halt", "SECRET_KEY", "token=deadbeef", "abcxab", "aa", "ſ", "\u{212A}", "ks", "és"]
+        let data = PCRE2MatchData()
+        var mismatches: [String] = []
+        var matched = 0
+        var checked = 0
+        for pattern in fixed + generated {
+            guard let regex = try? PCRE2Regex(pattern) else { continue }
+            let engine = PatternEngine(patterns: [pattern], wholePatterns: [regex])
+            let scratch = engine.makeScratch()
+            for var text in texts {
+                let expected = (try? regex.matches(text, using: data)) ?? true
+                let verdict = text.withUTF8 { bytes in
+                    engine.scan(bytes, into: scratch)
+                    return engine.matches(pattern: 0, in: bytes, scratch: scratch, data: data)
+                }
+                if verdict != expected { mismatches.append("\(pattern) on \(text.debugDescription): \(verdict)") }
+                if expected { matched += 1 }
+                checked += 1
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(8))")
+        #expect(checked > 30_000 && matched > 3_000 && matched < checked - 3_000, "\(checked) checked, \(matched) matched")
+        // The fixed ones also through a Guardian, as configured patterns.
+        var configuration = GuardianConfig()
+        configuration.patterns = .custom(fixed.enumerated().map { GuardianConfig.Pattern(id: "p\($0.offset)", regex: $0.element) })
+        let guardian = try Guardian(configuration: configuration, knownFuncnames: ["echo"])
+        let unfiltered = try Guardian(configuration: configuration, knownFuncnames: ["echo"], prefilter: false)
+        for text in texts {
+            let request = GuardianRequest(funcname: "echo", args: [.string(text)], kwargs: [:], payloadBytes: text.utf8.count + 40)
+            #expect(guardian.check(request) == unfiltered.check(request), "\(text.debugDescription)")
+        }
     }
 
     /// Ten strings of a quote and ~4,900 spaces (48 KiB), which made ICU backtrack quadratically

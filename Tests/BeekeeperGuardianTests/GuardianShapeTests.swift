@@ -26,7 +26,7 @@ import Testing
         return nil
     }
 
-    static func value(_ random: inout SplitMix, depth: Int = 0) -> JSONValue {
+    static func value(_ random: inout GuardianDifferentialTests.Random, depth: Int = 0) -> JSONValue {
         let keys = ["id", "object", "é", "e\u{301}", "a\"b", "line\nbreak", "\u{2028}", "€", "k"]
         switch random.below(depth < 5 ? 8 : 5) {
         case 0: return .null
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func fixedChecksDecideAsTheThreeWalksDid() throws {
-        var random = SplitMix(seed: 0x5EED)
+        var random = GuardianDifferentialTests.Random(state: 0x5EED)
         var seen: [String: Int] = [:]
         for round in 0..<3_000 {
             let maxArgBytes = [1, 8, 40, 200, 4_096][random.below(5)]
@@ -82,17 +82,5 @@ import Testing
             return count < 3
         }
         #expect(count == 3)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func below(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }

@@ -617,6 +617,8 @@ def run(args):
     rng = random.Random(args.seed)
     failures = []
     restarts = []
+    slow = []  # restarts over --restart-limit
+    reported = [0, 0]  # failures and slow restarts printed so far
     seen_types = {}
     moments = {m: 0 for m in MOMENTS}
     forced = {m: 0 for m in MOMENTS}
@@ -635,7 +637,10 @@ def run(args):
     def totals():
         summary.update(
             seconds=round(time.monotonic() - began, 1),
-            succeeded=len(ledger.succeeded), blocked=len(ledger.blocked), failures=failures[:20], failure_count=len(failures),
+            succeeded=len(ledger.succeeded), blocked=len(ledger.blocked),
+            # Losses and wrong answers, and restarts over --restart-limit, apart: on a loaded machine
+            # the second can pile up, and must not hide the first.
+            failures=failures[:20], failure_count=len(failures), slow_restarts=slow[:20], slow_restart_count=len(slow),
             restart_max_s=round(max(restarts), 3) if restarts else None,
             restart_p50_s=percentile(restarts, 0.5), restart_p99_s=percentile(restarts, 0.99),
             restarts_over_2s=sum(1 for r in restarts if r > 2.0),
@@ -672,7 +677,7 @@ def run(args):
             if cycle > 0:
                 restarts.append(restart)
                 if restart > args.restart_limit:
-                    failures.append(f"cycle {cycle}: restart took {restart:.2f} s")
+                    slow.append(f"cycle {cycle}: restart took {restart:.2f} s")
             # -- checks of what survived the previous cut --
             if colonies is not None:
                 colonies.read_log()  # before the records: every close read here has its records durable
@@ -772,6 +777,10 @@ def run(args):
             failures += [f"cycle {cycle}: {p}" for p in problems]
             summary.update(cycles=cycle, acknowledged=len(ledger.succeeded) + len(ledger.blocked),
                            backup_manifests=manifests, shipped_markers=markers, audit_records=len(records))
+            if args.verbose:
+                for problem in failures[reported[0]:] + slow[reported[1]:]:
+                    print(f"FAILURE {problem}", file=sys.stderr, flush=True)
+            reported[:] = [len(failures), len(slow)]
             totals()  # the run so far, for a long run read while it goes on (--summary-file)
             if failures and args.stop_on_failure:
                 break
@@ -851,7 +860,7 @@ def run(args):
         with open(args.cuts_file, "w") as f:
             for entry in cycle_moments:
                 f.write(json.dumps(entry) + "\n")
-    if not failures and not args.keep:
+    if not failures and not slow and not args.keep:
         shutil.rmtree(rig.work, ignore_errors=True)
     return summary
 
@@ -980,7 +989,7 @@ def main():
         sys.exit(0)
     summary = run(args)
     print(json.dumps(summary))
-    sys.exit(1 if summary["failure_count"] else 0)
+    sys.exit(1 if summary["failure_count"] or summary["slow_restart_count"] else 0)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ struct PowerCutTests {
         print("power cuts: \(summary.serialized())")
         #expect(result.status == 0, "\(summary.serialized())\n\(result.stderr.suffix(4000))")
         #expect(summary["failure_count"]?.intValue == 0, "\(summary["failures"]?.serialized() ?? "")")
+        #expect(summary["slow_restart_count"]?.intValue == 0, "\(summary["slow_restarts"]?.serialized() ?? "")")
         #expect(summary["cycles"]?.intValue == cycles)
         #expect((summary["succeeded"]?.intValue ?? 0) > cycles, "the load acknowledged too few tasks to mean anything")
         #expect((summary["blocked"]?.intValue ?? 0) > 0)

@@ -62,7 +62,7 @@ INJECTION = "x'; DROP TABLE users; --"
 
 # The moments a cut is classified into, in the order forced cuts take them.
 MOMENTS = ["group_commit", "rotation", "compression", "checkpoint", "backup", "shipment", "journal", "reload"]
-# What lazyfs is armed with to force each moment (reload is forced by the loop: SIGHUP, then the cut).
+# What lazyfs is armed with to force each moment.
 TRIGGERS = {
     "group_commit": "arm write data/audit/audit-*.jsonl",
     "rotation": "arm create data/audit/audit-*.jsonl",
@@ -71,6 +71,8 @@ TRIGGERS = {
     "backup": "arm write data/backups/*.tmp",
     "shipment": "arm write shipped/.*.tmp",
     "journal": "arm write data/state/idempotency.jsonl",
+    # The loop sends SIGHUP; the cut comes right after the reload writes its record, before the fsync.
+    "reload": 'arm write data/audit/audit-*.jsonl "type":"config.reloaded"',
 }
 LIVE_SEGMENT = "data/audit/audit-*.jsonl"
 
@@ -591,10 +593,13 @@ def classify(report, backing):
             try:
                 with open(os.path.join(backing, d["path"]), "rb") as f:
                     f.seek(d["durable_size"])
-                    if b'"type":"audit.checkpoint"' in f.read(d["size"] - d["durable_size"]):
-                        moments.add("checkpoint")
+                    unsynced = f.read(d["size"] - d["durable_size"])
             except OSError:
-                pass
+                continue
+            if b'"type":"audit.checkpoint"' in unsynced:
+                moments.add("checkpoint")
+            if b'"type":"config.reloaded"' in unsynced or b'"type":"config.reload_failed"' in unsynced:
+                moments.add("reload")  # a reload's record written, not yet durable (a torn tail may keep it)
     if hit(changed + dirty_paths, "data/backups/*"):
         moments.add("backup")
     if hit(changed + dirty_paths, "shipped/*", "data/audit/*.shipped"):
@@ -807,7 +812,6 @@ def run(args):
             # shipments, reloads); some long enough for a backup to finish, or to be cut late.
             long_cycle = rng.random() < args.long_share
             window = rng.uniform(args.max_load, 3 * args.max_load) if long_cycle else rng.uniform(args.min_load, args.max_load)
-            log_start = os.path.getsize(rig.log_path)
             if args.pg_url and args.backup_every and cycle % args.backup_every == 2 and force is None:
                 # Most dumps are cut (that is the point), so now and then one runs to its end under
                 # the load: manifests must then name whole dumps across the later cuts.
@@ -817,13 +821,10 @@ def run(args):
                 except (OSError, http.client.HTTPException) as error:
                     failures.append(f"cycle {cycle}: a backup run to its end failed: {error}")
             if force == "reload":
-                # SIGHUP once the load runs, and the cut as soon as the sidecar says it is reloading.
+                # SIGHUP once the load runs; the armed write of its config.reloaded record cuts.
                 time.sleep(window / 2)
                 os.kill(rig.sidecar.pid, signal.SIGHUP)
-                deadline = time.monotonic() + args.force_wait
-                while time.monotonic() < deadline and "SIGHUP: reloading" not in rig.log_text()[log_start:]:
-                    time.sleep(0.001)
-            elif force is not None:
+            if force is not None:
                 deadline = time.monotonic() + max(window, args.force_wait)
                 while time.monotonic() < deadline and not os.path.exists(rig.report):
                     time.sleep(0.002)

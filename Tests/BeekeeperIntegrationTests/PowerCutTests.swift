@@ -84,9 +84,9 @@ struct PowerCutTests {
         let environment = ProcessInfo.processInfo.environment
         let cycles = environment["BEEKEEPER_POWER_CUT_CYCLES"].flatMap(Int.init) ?? 100
         // A restart is measured from spawn to listening, of the binary under test (debug in CI): on
-        // a 2-core machine that other builds saturate, a few debug restarts take over 2 s, so a cycle
-        // fails past 4 s and the median must stay under 2 s; the release binary holds 2 s for every
-        // restart (scripts/power-cut.sh, BEEKEEPER_TEST_BINARY).
+        // a 2-core machine that other builds saturate, some restarts take over 2 s whatever the
+        // binary (BENCHMARKS.md section 14), so a cycle fails past 4 s and the median must stay under
+        // 2 s; the long run (scripts/power-cut.sh, release binary) fails every restart over 2 s.
         // Seeded: the same seed forces the same moments on the same cuts.
         var arguments = [
             Self.tools + "/power_cut.py", "--binary", SidecarProcess.binary, "--cycles", String(cycles), "--restart-limit", "4",
@@ -102,6 +102,7 @@ struct PowerCutTests {
         print("power cuts: \(summary.serialized())")
         #expect(result.status == 0, "\(summary.serialized())\n\(result.stderr.suffix(4000))")
         #expect(summary["failure_count"]?.intValue == 0, "\(summary["failures"]?.serialized() ?? "")")
+        #expect(summary["slow_restart_count"]?.intValue == 0, "\(summary["slow_restarts"]?.serialized() ?? "")")
         #expect(summary["cycles"]?.intValue == cycles)
         #expect((summary["succeeded"]?.intValue ?? 0) > cycles, "the load acknowledged too few tasks to mean anything")
         #expect((summary["blocked"]?.intValue ?? 0) > 0)

@@ -11,6 +11,10 @@ struct IdempotencyJournalCompactionTests {
         try #require(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
     }
 
+    static func size(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    }
+
     static func directory() throws -> String {
         let directory = NSTemporaryDirectory() + "beekeeper-idem-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -32,14 +36,14 @@ struct IdempotencyJournalCompactionTests {
         let (directory, journal) = try await Self.journalWithOneOutcome()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let inode = try Self.inode(journal)
-        let size = try #require(FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int)
+        let size = try Self.size(journal)
 
         let second = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
         #expect(try Self.inode(journal) == inode, "the journal was rewritten though every line was kept")
         #expect(await second.finished("a") == .blocked(reason: "ra"))
         _ = await second.claim("b", payloadSHA256: "sha-b")
         await second.finish("b", outcome: .blocked(reason: "rb"))
-        #expect((FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int ?? 0) > size, "not appended")
+        #expect(try Self.size(journal) > size, "not appended")
 
         let third = IdempotencyStore(journalPath: journal, logger: PipelineFixture.logger)
         #expect(await third.finished("a") == .blocked(reason: "ra"))

@@ -14,11 +14,19 @@ extension Guardian {
     /// pattern may match one and not the other). `visit` returns false to stop the walk. The
     /// fixed checks have bounded the depth before this runs.
     public static func forEachDistinctString(in request: GuardianRequest, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) {
-        var seen: Set<ByteString> = []
+        var seen: Set<ByteString>? = []
         _ = walkStrings(request.args, &seen, visit) && walkStrings(request.kwargs, &seen, visit)
     }
 
-    private static func walkStrings(_ value: JSONValue, _ seen: inout Set<ByteString>, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+    /// The same walk without skipping repeats, for a matcher whose pass over a short string costs
+    /// less than hashing it (the prefiltered engine: a repeated key that wakes no alternative is
+    /// one automaton pass, and the verdict for the same bytes is the same).
+    static func forEachString(in request: GuardianRequest, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        var seen: Set<ByteString>? = nil
+        _ = walkStrings(request.args, &seen, visit) && walkStrings(request.kwargs, &seen, visit)
+    }
+
+    private static func walkStrings(_ value: JSONValue, _ seen: inout Set<ByteString>?, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         switch value {
         case .string(let text): return visitString(text, &seen, visit)
         case .array(let items):
@@ -32,9 +40,9 @@ extension Guardian {
         return true
     }
 
-    private static func visitString(_ text: String, _ seen: inout Set<ByteString>, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+    private static func visitString(_ text: String, _ seen: inout Set<ByteString>?, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         var text = text
-        if text.utf8.count <= rememberedStringBytes, !seen.insert(ByteString(text)).inserted { return true }
+        if seen != nil, text.utf8.count <= rememberedStringBytes, !seen!.insert(ByteString(text)).inserted { return true }
         return text.withUTF8 { visit($0) }
     }
 

@@ -124,7 +124,7 @@ public final class Guardian: Sendable {
             if let engine {
                 // One literal scan per leaf, then PCRE2 only where a pattern can match.
                 let scratch = engine.makeScratch()
-                Guardian.forEachDistinctString(in: request) { bytes in
+                Guardian.forEachString(in: request) { bytes in
                     guard engine.scan(bytes, into: scratch) else { return true }
                     for index in 0..<best where engine.matches(pattern: index, in: bytes, scratch: scratch, data: data) {
                         best = index

@@ -9,9 +9,9 @@ import PCRE2
 /// shared by all request handlers: `check` is synchronous and safe to call concurrently, and
 /// ``judge(_:)`` runs it off the caller's thread for large bodies. Its cost grows with the length
 /// of the task's strings: one literal scan per string (``PatternEngine``), then PCRE2 only where a
-/// pattern can match (BENCHMARKS.md section 16, at load 9: 46 µs for a 1.2 KB Stripe event, of
-/// which 16.5 µs patterns, and 172 MB/s over prose, 10× the engine without the prefilter; at most
-/// 22 ms for the worst 1 MiB body measured). Every match is bounded by PCRE2's match limit, and one that
+/// pattern can match (BENCHMARKS.md section 16.1, quiet machine: 15 µs for a 1.2 KB Stripe event
+/// and 340 MB/s over prose, 16× the engine without the prefilter; about 6 ms for the worst 1 MiB
+/// body measured, 22 ms on a loaded machine). Every match is bounded by PCRE2's match limit, and one that
 /// reaches it blocks, so `max_payload_bytes` also bounds the CPU one request can take. The checks
 /// run in a fixed order and the first failure decides the reason:
 ///

@@ -167,7 +167,7 @@ let package = Package(
             name: "beekeeper-bench",
             dependencies: [
                 "BeekeeperCore", "BeekeeperConfig", "BeekeeperGuardian", "BeekeeperAudit", "BeekeeperMetrics", "BeekeeperShipper",
-                "BeekeeperAuditPages", "Sodium", "LibCrypto", "Zlib", "ISAL", "Curl",
+                "BeekeeperAuditPages", "BeekeeperAuth", "Sodium", "LibCrypto", "Zlib", "ISAL", "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BeekeeperAuth
 import BeekeeperCore
 import Curl
 import Sodium
@@ -211,13 +212,9 @@ private final class LegitimateClient {
         let n = sent
         let id = "legit-\(run)-\(n)"
         let body = Array(#"{"id":"\#(id)","funcname":"echo","args":[\#(n)]}"#.utf8)
-        let timestamp = Int64(time(nil))
-        let nonce = Hex.encode(Sodium.randomBytes(16))
-        let signed = "beekeeper-request v1\nPOST\n/v1/tasks\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(body)))"
-        let headers = [
-            ("X-Beekeeper-Key", "bench"), ("X-Beekeeper-Timestamp", String(timestamp)), ("X-Beekeeper-Nonce", nonce),
-            ("X-Beekeeper-Signature", Base64.encode(key.signature(for: Array(signed.utf8)))), ("Content-Type", "application/json"),
-        ]
+        let headers = SignedRequest.headers(
+            method: "POST", path: "/v1/tasks", body: body, keyName: "bench", keyPair: key, timestamp: Int64(time(nil))
+        ).map { ($0.name, $0.value) } + [("Content-Type", "application/json")]
         phase.attempts += 1
         let started = Nanoseconds.now()
         let request = HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/v1/tasks", headers: headers, body: body, timeout: .seconds(30))

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BeekeeperAuth
 import BeekeeperCore
 import Sodium
 
@@ -50,7 +51,8 @@ struct SignedTaskLoad {
         for index in 0..<(perThread * threads + connections + 16 * threads) {
             let body = #"{"funcname":"echo","args":["bench",\#(index)]}"#
             let nonce = Hex.encode(Sodium.randomBytes(16))
-            let signed = "beekeeper-request v1\nPOST\n/v1/tasks\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(Array(body.utf8))))"
+            let signed = SignedRequest.canonicalString(
+                method: "POST", path: "/v1/tasks", timestamp: timestamp, nonce: nonce, bodySHA256Hex: Hex.encode(SHA256.hash(Array(body.utf8))))
             lines += "\(nonce)\t\(timestamp)\t\(Base64.encode(key.signature(for: Array(signed.utf8))))\t\(body)\n"
         }
         ColoniesBenchmark.writeFile(lines, to: directory + "/requests.tsv")

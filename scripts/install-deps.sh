@@ -18,6 +18,7 @@ packages=(
   systemd binutils                                                      # systemd-analyze, readelf: deploy/ checks
   chromium chromium-driver                                              # the audit review pages in a real browser
   fuse libfuse2                                                         # lazyfs: the power-cut tests' FUSE filesystem
+  linux-perf                                                            # perf: beekeeper-bench's profiles (BEEKEEPER_BENCH_PERF, scripts/perf-task-budget.py)
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -18,7 +18,6 @@ import Testing
         value.write(to: &bytes)
         #expect(bytes.first == 0x78)
         #expect(try JSONValue.parse(bytes.dropFirst()) == value)
-        #expect(Array(bytes.dropFirst()) == value.bytes)
     }
 
     @Test func stringsNeedNoRawControlOrSeparatorBytes() throws {

@@ -18,7 +18,7 @@ import Darwin
 /// payload is a client bug (or an attack on the replay), never a retry, and is refused rather
 /// than answered with another request's outcome.
 package actor IdempotencyStore {
-    package enum Claim: Sendable {
+    package enum Claim: Sendable, Equatable {
         case claimed
         case running
         case finished(TaskOutcome.Kind)
@@ -26,16 +26,29 @@ package actor IdempotencyStore {
         case reused(originalSHA256: String)
     }
 
+    /// A finished outcome: decoded, or a line of the journal as read at start, decoded when a
+    /// replay first asks for it (`IdempotencyJournalLine`: a start reads only ids, times and digests).
+    private enum Stored {
+        case decoded(TaskOutcome.Kind)
+        case journalled(Range<Int>)
+    }
+
     /// `sha256` is nil for journal lines written before digests were kept: those are not compared.
     private enum Entry {
         case running(sha256: String)
-        case finished(TaskOutcome.Kind, at: Double, sha256: String?)
+        case finished(Stored, at: Double, sha256: String?)
     }
 
     private var entries: [String: Entry] = [:]
     /// Finished ids in completion order, for expiry without scanning the whole map.
     private var expiryOrder: [(id: String, at: Double)] = []
     private var expiryHead = 0
+    /// The journal as read at start, which `.journalled` ranges point into; dropped once every
+    /// id read from it has expired. (It is smaller than the decoded outcomes it stands for.)
+    private var startLines: [UInt8] = []
+    /// How many of the first `expiryOrder` entries came from `startLines`, and how many expired.
+    private var startEntries = 0
+    private var expiredEntries = 0
     private let retention: Double
     private let journalPath: String
     private var journal: FileHandle?
@@ -57,34 +70,64 @@ package actor IdempotencyStore {
         self.retention = Double(retention.components.seconds)
         self.logger = logger
         let now = Date().timeIntervalSince1970
-        var kept: [String] = []
+        let data = FileManager.default.contents(atPath: journalPath)
+        let bytes = data.map { [UInt8]($0) } ?? []
         // Whether the file holds anything to leave out: an expired or unreadable line, or a last
         // line without its newline (a torn write, onto which the next append would be glued).
-        var compact = false
-        let data = FileManager.default.contents(atPath: journalPath)
-        if let data {
-            compact = !data.isEmpty && data.last != UInt8(ascii: "\n")
-            for line in data.split(separator: UInt8(ascii: "\n")) {
-                // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
-                guard let record = try? JSONValue.parse(line),
-                    let id = record["id"]?.stringValue, let at = record["at"]?.doubleValue,
-                    let outcome = Self.outcome(of: record), now - at < self.retention
-                else {
+        var compact = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
+        var loaded: [String: Entry] = [:]
+        var order: [(id: String, at: Double)] = []
+        var kept: [Range<Int>] = []
+        let retention = self.retention  // the closure below must not capture self before init ends
+        bytes.withUnsafeBytes { buffer in
+            var start = 0
+            while start < buffer.count {
+                let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
+                let range = start..<end
+                start = end + 1
+                guard !range.isEmpty else { continue }
+                let line = UnsafeRawBufferPointer(rebasing: buffer[range])
+                let id: String
+                let at: Double
+                let sha256: String?
+                let stored: Stored
+                if let scanned = IdempotencyJournalLine.scan(line) {
+                    (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, .journalled(range))
+                } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
+                    let recordAt = record["at"]?.doubleValue, let outcome = Self.outcome(of: record)
+                {
+                    (id, at, sha256, stored) = (recordID, recordAt, record["payload_sha256"]?.stringValue, .decoded(outcome))
+                } else {
+                    // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
                     compact = true
                     continue
                 }
-                entries[id] = .finished(outcome, at: at, sha256: record["payload_sha256"]?.stringValue)
-                expiryOrder.append((id, at))
-                kept.append(String(decoding: line, as: UTF8.self))
+                guard now - at < retention else {
+                    compact = true
+                    continue
+                }
+                loaded[id] = .finished(stored, at: at, sha256: sha256)
+                order.append((id, at))
+                kept.append(range)
             }
         }
+        entries = loaded
+        expiryOrder = order
+        startEntries = order.count
+        startLines = order.isEmpty ? [] : bytes
         // Compact: rewrite only what is still within retention, atomically, and only when that
         // leaves something out. Rewriting a whole journal that loses nothing made every start pay
         // a write and fsync of up to 24 h of outcomes (seconds on a slow disk, issue 14); a journal
         // that does not exist yet is created the same way, so its directory entry is durable.
         if compact || data == nil {
+            var compacted: [UInt8] = []
+            compacted.reserveCapacity(bytes.count)
+            for range in kept {
+                compacted.append(contentsOf: bytes[range])
+                compacted.append(UInt8(ascii: "\n"))
+            }
             do {
-                try DurableFile.replace(journalPath, with: Array(kept.map { $0 + "\n" }.joined().utf8), mode: 0o600)
+                try DurableFile.replace(journalPath, with: compacted, mode: 0o600)
             } catch {
                 logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
             }
@@ -102,6 +145,25 @@ package actor IdempotencyStore {
         }
     }
 
+    /// The outcome a finished entry replays, decoding a line read at start the first time it is
+    /// asked for. A line that does not decode (damaged inside its outcome, which the start did not
+    /// read) is forgotten, as a start that parsed it whole would have: the id is not replayable.
+    private func outcome(of id: String, _ stored: Stored, at: Double, sha256: String?) -> TaskOutcome.Kind? {
+        switch stored {
+        case .decoded(let outcome):
+            return outcome
+        case .journalled(let range):
+            let record = startLines.withUnsafeBytes { try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[range])) }
+            guard let outcome = record.flatMap(Self.outcome(of:)) else {
+                logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
+                entries[id] = nil
+                return nil
+            }
+            entries[id] = .finished(.decoded(outcome), at: at, sha256: sha256)
+            return outcome
+        }
+    }
+
     /// A journal line's outcome: `{"id","at","outcome":{...}}`, or the previous release's `status`/`body`.
     private static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
         if let stored = record["outcome"] { return TaskOutcome.Kind(journalJSON: stored) }
@@ -113,9 +175,11 @@ package actor IdempotencyStore {
         switch entries[id] {
         case .running(let original)?:
             return original == payloadSHA256 ? .running : .reused(originalSHA256: original)
-        case .finished(let response, _, let original)?:
+        case .finished(let stored, let at, let original)?:
             if let original, original != payloadSHA256 { return .reused(originalSHA256: original) }
-            return .finished(response)
+            if let response = outcome(of: id, stored, at: at, sha256: original) { return .finished(response) }
+            entries[id] = .running(sha256: payloadSHA256)
+            return .claimed
         case nil:
             entries[id] = .running(sha256: payloadSHA256)
             return .claimed
@@ -129,7 +193,7 @@ package actor IdempotencyStore {
         let now = Date().timeIntervalSince1970
         var sha256: String? = nil
         if case .running(let claimed)? = entries[id] { sha256 = claimed }
-        entries[id] = .finished(outcome, at: now, sha256: sha256)
+        entries[id] = .finished(.decoded(outcome), at: now, sha256: sha256)
         expiryOrder.append((id, now))
         var line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
         if let sha256 { line = line.setting("payload_sha256", to: .string(sha256)) }
@@ -183,8 +247,8 @@ package actor IdempotencyStore {
 
     /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
     package func finished(_ id: String) -> TaskOutcome.Kind? {
-        if case .finished(let outcome, _, _)? = entries[id] { return outcome }
-        return nil
+        guard case .finished(let stored, let at, let sha256)? = entries[id] else { return nil }
+        return outcome(of: id, stored, at: at, sha256: sha256)
     }
 
     private func expire() {
@@ -193,7 +257,9 @@ package actor IdempotencyStore {
             let entry = expiryOrder[expiryHead]
             if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
             expiryHead += 1
+            expiredEntries += 1
         }
+        if expiredEntries >= startEntries, !startLines.isEmpty { startLines = [] }
         if expiryHead > 1024, expiryHead * 2 > expiryOrder.count {
             expiryOrder.removeFirst(expiryHead)
             expiryHead = 0

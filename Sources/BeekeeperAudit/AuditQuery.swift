@@ -53,7 +53,7 @@ public struct AuditQuery: Sendable {
     public func run(directory: String, hmacKey: [UInt8]?, _ body: (JSONValue, _ rawLine: String) throws -> Bool) throws {
         let matcher = matcher(hmacKey: hmacKey)
         var matched = 0
-        let segments = try AuditSegments.list(directory: directory)
+        let segments = try AuditSegments.list(directory: directory, holdingSeqsAfter: afterSeq)
         for (index, segment) in segments.enumerated() {
             // A segment ends where the next begins: skip it whole when all of it is at or before afterSeq.
             if let afterSeq, index + 1 < segments.count, segments[index + 1].firstSeq <= afterSeq + 1 { continue }

@@ -10,7 +10,7 @@ public final class AuditQueryCursor: @unchecked Sendable {
 
     public init(query: AuditQuery, directory: String, hmacKey: [UInt8]?) throws(AuditError) {
         matcher = query.matcher(hmacKey: hmacKey)
-        segments = try AuditSegments.list(directory: directory)
+        segments = try AuditSegments.list(directory: directory, holdingSeqsAfter: query.afterSeq)
     }
 
     /// Up to `count` matching entries; empty at the end. A live segment's partial last line is

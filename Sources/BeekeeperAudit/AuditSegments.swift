@@ -52,13 +52,28 @@ public enum AuditSegments {
     /// Every segment in `directory`, in seq order, the live one last. A sealed segment whose
     /// compression finished but whose plain file is not yet removed is listed once, compressed
     /// (the `.gz` only appears under its final name once complete and synced).
-    public static func list(directory: String) throws(AuditError) -> [AuditSegment] {
+    ///
+    /// With `holdingSeqsAfter`, only the segment holding the next seq and those after it (a
+    /// segment ends where the next begins). Names are read first and only the segments returned
+    /// are stat'ed: a start catches up from its last snapshot through this, and stat'ing years of
+    /// segments (or thousands on a slow filesystem) held up every restart (issue 14).
+    public static func list(directory: String, holdingSeqsAfter afterSeq: UInt64? = nil) throws(AuditError) -> [AuditSegment] {
         let names = try POSIX.listDirectory(directory)
         let nameSet = Set(names)
-        var bySeq: [UInt64: AuditSegment] = [:]
+        var candidates: [(firstSeq: UInt64, name: String, compressed: Bool)] = []
         for name in names {
             guard let (seq, compressed) = parse(fileName: name) else { continue }
             if !compressed, nameSet.contains(name + ".gz") { continue }
+            candidates.append((seq, name, compressed))
+        }
+        candidates.sort { $0.firstSeq < $1.firstSeq }
+        var start = 0
+        if let afterSeq {
+            while start + 1 < candidates.count, candidates[start + 1].firstSeq <= afterSeq + 1 { start += 1 }
+        }
+        var segments: [AuditSegment] = []
+        segments.reserveCapacity(candidates.count - start)
+        for (seq, name, compressed) in candidates[start...] {
             var path = POSIX.join(directory, name)
             var isCompressed = compressed
             var info = POSIX.stat(path)
@@ -67,11 +82,12 @@ public enum AuditSegments {
                 (path, isCompressed, info) = (path + ".gz", true, gz)
             }
             guard let info, !info.isDirectory else { continue }
-            bySeq[seq] = AuditSegment(
-                firstSeq: seq, path: path, isCompressed: isCompressed,
-                isShipped: isCompressed && nameSet.contains(POSIX.fileName(of: path) + shippedSuffix), byteCount: info.size)
+            segments.append(
+                AuditSegment(
+                    firstSeq: seq, path: path, isCompressed: isCompressed,
+                    isShipped: isCompressed && nameSet.contains(POSIX.fileName(of: path) + shippedSuffix), byteCount: info.size))
         }
-        return bySeq.keys.sorted().map { bySeq[$0]! }
+        return segments
     }
 
     /// Sealed, compressed segments the shipper has not delivered yet, oldest first.

@@ -1,4 +1,5 @@
 import BeekeeperAudit
+import Dispatch
 import Logging
 import ServiceLifecycle
 
@@ -13,7 +14,7 @@ struct AuditRetentionService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                sweep()
+                await sweepOffThePool()
                 try await Task.sleep(for: interval)
             }
         }
@@ -22,6 +23,18 @@ struct AuditRetentionService: Service {
     /// Sweeps often enough for a short `keep_shipped` to be honoured closely, at most every minute.
     static func interval(keepShipped: Duration) -> Duration {
         min(.seconds(60), max(.seconds(1), keepShipped / 2))
+    }
+
+    /// A sweep lists and stats the whole audit directory: on a thread of its own, not on Swift's
+    /// cooperative pool, where at start it held up the HTTP listener (issue 14: on a slow
+    /// filesystem a restart waited for thousands of stats).
+    private func sweepOffThePool() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue(label: "beekeeper.audit.retention").async {
+                sweep()
+                done.resume()
+            }
+        }
     }
 
     func sweep() {

@@ -77,12 +77,20 @@ public final class Shipper: Service, Sendable {
 
     /// Ships the ready segments oldest first until none is left or the task is cancelled. A
     /// failed segment is retried after the backoff before anything younger is tried.
+    ///
+    /// The directory is listed on the shipper's own I/O thread, never on Swift's cooperative
+    /// pool, and once per batch rather than once per segment: a listing stats every segment, so
+    /// per segment it made a backlog cost its square, and on the pool it held up everything
+    /// else at start (the HTTP listener waited on it after a power cut, issue 14).
     public func shipReady() async {
         while !Task.isCancelled {
+            let directory = self.directory
+            let listing = try? await BlockingIO.run { _ in Result { () throws(AuditError) in try AuditSegments.readyToShip(directory: directory) } }
             let ready: [AuditSegment]
-            do {
-                ready = try AuditSegments.readyToShip(directory: directory)
-            } catch {
+            switch listing {
+            case .success(let segments)?: ready = segments
+            case nil: return  // cancelled while listing
+            case .failure(let error)?:
                 logger.error("cannot list the audit directory for shipping", metadata: ["error": "\(error)"])
                 state.withLock {
                     $0.lastError = error.description
@@ -90,14 +98,18 @@ public final class Shipper: Service, Sendable {
                 }
                 return
             }
-            guard let head = ready.first else { return }
-            guard let failures = await attempt(head) else { continue }
-            let delay = backoff.delay(afterFailures: failures)
-            state.withLock { $0.retryAt = Date(timeIntervalSinceNow: ShipperBackoff.seconds(delay)) }
-            do {
-                try await Task.sleep(for: delay)
-            } catch {
-                return
+            if ready.isEmpty { return }
+            for segment in ready {
+                if Task.isCancelled { return }
+                guard let failures = await attempt(segment) else { continue }
+                let delay = backoff.delay(afterFailures: failures)
+                state.withLock { $0.retryAt = Date(timeIntervalSinceNow: ShipperBackoff.seconds(delay)) }
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return
+                }
+                break  // list again: the failed segment is the head of the next batch
             }
         }
     }

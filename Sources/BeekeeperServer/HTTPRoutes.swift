@@ -75,12 +75,11 @@ package struct HTTPRoutes: Sendable {
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
         }
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
+        guard HTTPRoutes.isJSON(contentType: request.headers[.contentType]) else {
             return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"), close: true)
         }
         let headers = request.headers
-        let header: (String) -> String? = { name in HTTPField.Name(name).flatMap { headers[$0] } }
+        let header: (String) -> String? = { name in (HTTPRoutes.signedHeaderNames[name] ?? HTTPField.Name(name)).flatMap { headers[$0] } }
         let keyName: String
         do {
             keyName = try verifier.precheck(header: header)
@@ -106,6 +105,20 @@ package struct HTTPRoutes: Sendable {
         }
         let answer = await handle(body, actor)
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
+    }
+
+    /// The four signed-request headers as field names, made once: `HTTPField.Name(String)`
+    /// validates and lowercases its argument, and the verifier looks each header up twice per request.
+    static let signedHeaderNames: [String: HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: [SignedRequest.keyHeader, SignedRequest.timestampHeader, SignedRequest.nonceHeader, SignedRequest.signatureHeader]
+            .map { ($0, HTTPField.Name($0)!) })
+
+    /// The media type (before any `;` parameter, trimmed, case-insensitive) is `application/json`.
+    /// The exact spelling every client sends is compared first, without splitting or case folding.
+    static func isJSON(contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        if contentType == "application/json" { return true }
+        return contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
     /// 401 for a failed signature check, audited (in aggregate when it repeats).
@@ -241,9 +254,12 @@ package struct HTTPRoutes: Sendable {
         for (name, value) in headers {
             if let field = HTTPField.Name(name) { fields[field] = value }
         }
+        // Serialized straight to bytes (the same bytes as `serialized()`), no String in between.
+        var bytes = body.bytes
+        bytes.append(UInt8(ascii: "\n"))
         return Response(
             status: HTTPResponse.Status(code: status), headers: fields,
-            body: .init(byteBuffer: ByteBuffer(string: body.serialized() + "\n")))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ error: APIError, close: Bool = false) -> Response {

@@ -16,7 +16,6 @@ struct WorkerEventLoop {
     private struct Active {
         let sequence: UInt64
         let job: WorkerJob
-        let timer: Task<Void, Never>
     }
 
     func run(
@@ -67,6 +66,8 @@ struct WorkerEventLoop {
 
             var sequence: UInt64 = 0
             var active: Active?
+            let deadlines = DeadlineWatch { number in continuation.yield(.deadline(number)) }
+            defer { deadlines.stop() }
             var lastWrite: Task<Void, Never>?
             var dying = false
             var exitedOnItsOwn = false
@@ -82,7 +83,7 @@ struct WorkerEventLoop {
 
             func takeActive() -> Active? {
                 defer { active = nil }
-                active?.timer.cancel()
+                deadlines.clear()
                 return active
             }
 
@@ -102,11 +103,8 @@ struct WorkerEventLoop {
                     ]
                     var line = message.bytes
                     line.append(UInt8(ascii: "\n"))
-                    let timer = Task {
-                        guard (try? await Task.sleep(until: job.deadline, clock: .continuous)) != nil else { return }
-                        continuation.yield(.deadline(number))
-                    }
-                    active = Active(sequence: number, job: job, timer: timer)
+                    deadlines.watch(number, until: job.deadline)
+                    active = Active(sequence: number, job: job)
                     // Written off the loop: a worker that stops reading stdin must not stop us
                     // from noticing its deadline.
                     let previous = lastWrite
@@ -148,6 +146,7 @@ struct WorkerEventLoop {
                 case .deadline(let number):
                     guard let current = active, current.sequence == number else { continue }
                     active = nil
+                    deadlines.clear()
                     logger.warning("task timed out on a bee worker, restarting it", metadata: ["task_id": "\(current.job.task.id)"])
                     retire(restarting: true)
                     current.job.finish(.timedOut)

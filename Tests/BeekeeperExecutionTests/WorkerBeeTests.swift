@@ -138,6 +138,41 @@ struct WorkerBeeTests {
         await bee.shutdown()
     }
 
+    /// One sleeper watches a worker's deadlines (``DeadlineWatch``): it sleeps to the first job's
+    /// deadline and must be re-armed for a later job whose deadline comes sooner.
+    @Test func aShorterDeadlineAfterALongerOneStillFires() async throws {
+        try Fixture.requirePython()
+        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
+        await bee.start()
+        let first = try await bee.run(BeeTask(id: "a", funcname: "echo"), observer: RecordingObserver())
+        guard case .succeeded(_, 1, _) = first else {
+            Issue.record("expected a success, got \(first)")
+            return
+        }
+        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(1)), observer: RecordingObserver())
+        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
+        // The first task's deadline was 60 s away: firing before it shows the re-arm.
+        #expect(hung.duration < .seconds(30))
+        await bee.shutdown()
+    }
+
+    /// The sleeper wakes at the earlier deadline of a finished job and must not time out the job
+    /// running then, whose own deadline is later.
+    @Test func aLaterDeadlineIsNotCutShortByAnEarlierJobs() async throws {
+        try Fixture.requirePython()
+        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
+        await bee.start()
+        let first = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: .milliseconds(300)), observer: RecordingObserver())
+        guard case .succeeded(_, 1, _) = first else {
+            Issue.record("expected a success, got \(first)")
+            return
+        }
+        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(3)), observer: RecordingObserver())
+        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
+        #expect(hung.duration >= .seconds(3))
+        await bee.shutdown()
+    }
+
     @Test func aChattyWorkerDoesNotBlockOnStderr() async throws {
         try Fixture.requirePython()
         let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(20)), logger: Fixture.logger)

@@ -8,6 +8,7 @@ import Subprocess
 /// handles them in order without locks.
 struct WorkerEventLoop {
     let worker: WorkerProcess
+    let input: WorkerInput
     let pool: WorkerPool
     let terminator: GroupTerminator
     let stopRequested: OneShotEvent
@@ -19,7 +20,7 @@ struct WorkerEventLoop {
     }
 
     func run(
-        execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>,
+        execution: Execution<FileDescriptorInput, SequenceOutput, SequenceOutput>,
         events: AsyncStream<WorkerEvent>,
         continuation: AsyncStream<WorkerEvent>.Continuation
     ) async -> WorkerLoopEnd {
@@ -68,7 +69,6 @@ struct WorkerEventLoop {
             var active: Active?
             let deadlines = DeadlineWatch { number in continuation.yield(.deadline(number)) }
             defer { deadlines.stop() }
-            var lastWrite: Task<Void, Never>?
             var dying = false
             var exitedOnItsOwn = false
 
@@ -105,17 +105,10 @@ struct WorkerEventLoop {
                     line.append(UInt8(ascii: "\n"))
                     deadlines.watch(number, until: job.deadline)
                     active = Active(sequence: number, job: job)
-                    // Written off the loop: a worker that stops reading stdin must not stop us
-                    // from noticing its deadline.
-                    let previous = lastWrite
-                    lastWrite = Task {
-                        await previous?.value
-                        do {
-                            _ = try await execution.standardInputWriter.write(line)
-                        } catch {
-                            continuation.yield(.writeFailed(number, "\(error)"))
-                        }
-                    }
+                    // Never blocks the loop (a worker that stops reading stdin must not stop us
+                    // from noticing its deadline): what the pipe cannot take now is written by
+                    // WorkerInput's drain, and a failure comes back as `.writeFailed(number)`.
+                    input.send(line, sequence: number)
 
                 case .line(let line):
                     guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
@@ -179,7 +172,7 @@ struct WorkerEventLoop {
             }
             // A worker that closed stdout but lives on is stopped too; else this is a no-op.
             terminator.terminate()
-            await lastWrite?.value
+            input.finish()
             var stderr = ByteTail(capacity: WorkerSlot.stderrTailBytes)
             for await tail in readers {
                 if let tail { stderr = tail }

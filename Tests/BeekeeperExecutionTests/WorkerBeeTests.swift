@@ -138,6 +138,24 @@ struct WorkerBeeTests {
         await bee.shutdown()
     }
 
+    /// A task line far over the pipe's 64 KiB goes out through ``WorkerInput``'s drain (the
+    /// non-blocking write takes only part of it); the next line follows it whole, in order.
+    @Test func linesLargerThanThePipeReachTheWorkerWhole() async throws {
+        try Fixture.requirePython()
+        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
+        await bee.start()
+        let big = String(repeating: "0123456789abcdef", count: 1 << 16)  // 1 MiB
+        for id in ["a", "b"] {
+            let outcome = try await bee.run(BeeTask(id: id, funcname: "echo", args: [.string(big), .string(id)]), observer: RecordingObserver())
+            guard case .succeeded(let result, 1, _) = outcome else {
+                Issue.record("expected a success, got \(outcome)")
+                return
+            }
+            #expect(result["args"] == [.string(big), .string(id)])
+        }
+        await bee.shutdown()
+    }
+
     /// One sleeper watches a worker's deadlines (``DeadlineWatch``): it sleeps to the first job's
     /// deadline and must be re-armed for a later job whose deadline comes sooner.
     @Test func aShorterDeadlineAfterALongerOneStillFires() async throws {
@@ -162,14 +180,16 @@ struct WorkerBeeTests {
         try Fixture.requirePython()
         let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
         await bee.start()
-        let first = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: .milliseconds(300)), observer: RecordingObserver())
+        // A warm worker first: the short timeout below must not be spent starting Python.
+        _ = try await bee.run(BeeTask(id: "warm", funcname: "echo"), observer: RecordingObserver())
+        let first = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: .seconds(5)), observer: RecordingObserver())
         guard case .succeeded(_, 1, _) = first else {
             Issue.record("expected a success, got \(first)")
             return
         }
-        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(3)), observer: RecordingObserver())
+        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(7)), observer: RecordingObserver())
         #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
-        #expect(hung.duration >= .seconds(3))
+        #expect(hung.duration >= .seconds(7))
         await bee.shutdown()
     }
 

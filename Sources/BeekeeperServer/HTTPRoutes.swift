@@ -78,8 +78,8 @@ package struct HTTPRoutes: Sendable {
         guard HTTPRoutes.isJSON(contentType: request.headers[.contentType]) else {
             return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"), close: true)
         }
-        let headers = request.headers
-        let header: (String) -> String? = { name in (HTTPRoutes.signedHeaderNames[name] ?? HTTPField.Name(name)).flatMap { headers[$0] } }
+        let signedHeaders = SignedHeaderValues(request.headers)
+        let header: (String) -> String? = { name in signedHeaders.value(of: name) }
         let keyName: String
         do {
             keyName = try verifier.precheck(header: header)
@@ -107,12 +107,6 @@ package struct HTTPRoutes: Sendable {
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
     }
 
-    /// The four signed-request headers as field names, made once: `HTTPField.Name(String)`
-    /// validates and lowercases its argument, and the verifier looks each header up twice per request.
-    static let signedHeaderNames: [String: HTTPField.Name] = Dictionary(
-        uniqueKeysWithValues: [SignedRequest.keyHeader, SignedRequest.timestampHeader, SignedRequest.nonceHeader, SignedRequest.signatureHeader]
-            .map { ($0, HTTPField.Name($0)!) })
-
     /// The media type (before any `;` parameter, trimmed, case-insensitive) is `application/json`.
     /// The exact spelling every client sends is compared first, without splitting or case folding.
     static func isJSON(contentType: String?) -> Bool {
@@ -130,7 +124,7 @@ package struct HTTPRoutes: Sendable {
     /// Records a denial now when it is the first of its reason and source in the interval; the
     /// rest go into the interval's aggregate. A 503 when the audit log cannot take it.
     func auditDenial(_ request: Request, reason: String, message: String) async -> Response? {
-        let claimed = request.headers[HTTPField.Name(SignedRequest.keyHeader)!] ?? ""
+        let claimed = request.headers[SignedHeaderValues.keyName] ?? ""
         let source = HTTPRoutes.source(of: request)
         if let denials, !denials.note(reason: reason, source: source, key: claimed, path: request.uri.path) { return nil }
         let record = AuditRecord(type: "auth.denied", fields: [

@@ -159,38 +159,37 @@ struct WorkerBeeTests {
     /// One sleeper watches a worker's deadlines (``DeadlineWatch``): it sleeps to the first job's
     /// deadline and must be re-armed for a later job whose deadline comes sooner.
     @Test func aShorterDeadlineAfterALongerOneStillFires() async throws {
-        try Fixture.requirePython()
-        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
-        await bee.start()
-        let first = try await bee.run(BeeTask(id: "a", funcname: "echo"), observer: RecordingObserver())
-        guard case .succeeded(_, 1, _) = first else {
-            Issue.record("expected a success, got \(first)")
-            return
-        }
-        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(1)), observer: RecordingObserver())
+        guard let hung = try await hangAfterAnEcho(echoTimeout: nil, hangTimeout: .seconds(1)) else { return }
         #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
-        // The first task's deadline was 60 s away: firing before it shows the re-arm.
+        // The echo's deadline was 60 s away: firing before it shows the re-arm.
         #expect(hung.duration < .seconds(30))
-        await bee.shutdown()
     }
 
     /// The sleeper wakes at the earlier deadline of a finished job and must not time out the job
     /// running then, whose own deadline is later.
     @Test func aLaterDeadlineIsNotCutShortByAnEarlierJobs() async throws {
+        guard let hung = try await hangAfterAnEcho(echoTimeout: .seconds(5), hangTimeout: .seconds(7)) else { return }
+        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
+        #expect(hung.duration >= .seconds(7))
+    }
+
+    /// On one warm worker (bee timeout 60 s): an echo with `echoTimeout`, then a task that hangs
+    /// with `hangTimeout`; the hang's outcome, nil (and an issue) if the echo did not succeed.
+    private func hangAfterAnEcho(echoTimeout: Duration?, hangTimeout: Duration) async throws -> BeeOutcome? {
         try Fixture.requirePython()
         let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
         await bee.start()
-        // A warm worker first: the short timeout below must not be spent starting Python.
+        // A warm worker first: a short timeout must not be spent starting Python.
         _ = try await bee.run(BeeTask(id: "warm", funcname: "echo"), observer: RecordingObserver())
-        let first = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: .seconds(5)), observer: RecordingObserver())
-        guard case .succeeded(_, 1, _) = first else {
-            Issue.record("expected a success, got \(first)")
-            return
+        let echo = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: echoTimeout), observer: RecordingObserver())
+        guard case .succeeded(_, 1, _) = echo else {
+            Issue.record("expected a success, got \(echo)")
+            await bee.shutdown()
+            return nil
         }
-        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: .seconds(7)), observer: RecordingObserver())
-        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
-        #expect(hung.duration >= .seconds(7))
+        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: hangTimeout), observer: RecordingObserver())
         await bee.shutdown()
+        return hung
     }
 
     @Test func aChattyWorkerDoesNotBlockOnStderr() async throws {

@@ -71,11 +71,11 @@ package struct HTTPRoutes: Sendable {
     /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
     func signed(_ request: Request, _ handle: (SignedBody, String) async -> HTTPAnswer) async -> Response {
-        let declared = request.headers[.contentLength].flatMap(Int.init)
+        let declared = request.headers.combinedValue(.contentLength).flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
         }
-        guard HTTPRoutes.isJSON(contentType: request.headers[.contentType]) else {
+        guard HTTPRoutes.isJSON(contentType: request.headers.combinedValue(.contentType)) else {
             return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"), close: true)
         }
         let signedHeaders = SignedHeaderValues(request.headers)

@@ -6,7 +6,8 @@ import HTTPTypes
 /// The verifier asks for each of them twice (before the body is read and after), and every
 /// `HTTPFields` lookup walks the fields and joins the values of repeated ones; the names are
 /// made once, since building an `HTTPField.Name` from a String validates and lowercases it.
-/// A value is exactly what `headers[name]` gives (repeated fields joined by ", ").
+/// A value is exactly what `headers[name]` gives (repeated fields joined by ", "), see
+/// ``HTTPFields/combinedValue(_:)``.
 struct SignedHeaderValues {
     static let keyName = HTTPField.Name(SignedRequest.keyHeader)!
     static let timestampName = HTTPField.Name(SignedRequest.timestampHeader)!
@@ -21,10 +22,10 @@ struct SignedHeaderValues {
 
     init(_ headers: HTTPFields) {
         self.headers = headers
-        key = headers[Self.keyName]
-        timestamp = headers[Self.timestampName]
-        nonce = headers[Self.nonceName]
-        signature = headers[Self.signatureName]
+        key = headers.combinedValue(Self.keyName)
+        timestamp = headers.combinedValue(Self.timestampName)
+        nonce = headers.combinedValue(Self.nonceName)
+        signature = headers.combinedValue(Self.signatureName)
     }
 
     /// The value of header `name` (case-insensitive, as ``RequestVerifier`` asks for it).
@@ -34,7 +35,7 @@ struct SignedHeaderValues {
         case SignedRequest.timestampHeader: return timestamp
         case SignedRequest.nonceHeader: return nonce
         case SignedRequest.signatureHeader: return signature
-        default: return HTTPField.Name(name).flatMap { headers[$0] }
+        default: return HTTPField.Name(name).flatMap { headers.combinedValue($0) }
         }
     }
 }

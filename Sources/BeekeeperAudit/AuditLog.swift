@@ -2,6 +2,7 @@ import BeekeeperCore
 import Dispatch
 public import Logging
 public import Sodium
+import Synchronization
 
 /// The tamper-evident audit log of SPEC section 7: JSONL segments under one directory, each
 /// record hash-chained to the one before, signed checkpoints, group commit, rotation with
@@ -42,7 +43,17 @@ public actor AuditLog {
     var closeTask: Task<Result<Void, AuditError>, Never>?
     var ticker: Task<Void, Never>?
 
-    public internal(set) var health: AuditHealth = .writable
+    public internal(set) var health: AuditHealth = .writable {
+        didSet { failingNow.store(!health.isWritable, ordering: .relaxed) }
+    }
+    /// Mirrors `health` for ``isFailing``: the pipeline asks before every task whether it may
+    /// take new work, and an actor hop there (and the hop back to the caller's executor) cost
+    /// more than the rest of the question.
+    nonisolated let failingNow = Atomic<Bool>(false)
+
+    /// True while `health` is `.failing`, readable without awaiting the actor: the value the
+    /// actor last set, as a read of `health` at that instant would see it.
+    public nonisolated var isFailing: Bool { failingNow.load(ordering: .relaxed) }
     public internal(set) var statistics = AuditLogStatistics()
 
     /// Set once the live segment's path stops naming the open file. Sticky: writes to the

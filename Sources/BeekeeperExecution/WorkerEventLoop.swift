@@ -8,6 +8,7 @@ import Subprocess
 /// handles them in order without locks.
 struct WorkerEventLoop {
     let worker: WorkerProcess
+    let input: WorkerInput
     let pool: WorkerPool
     let terminator: GroupTerminator
     let stopRequested: OneShotEvent
@@ -16,11 +17,10 @@ struct WorkerEventLoop {
     private struct Active {
         let sequence: UInt64
         let job: WorkerJob
-        let timer: Task<Void, Never>
     }
 
     func run(
-        execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>,
+        execution: Execution<FileDescriptorInput, SequenceOutput, SequenceOutput>,
         events: AsyncStream<WorkerEvent>,
         continuation: AsyncStream<WorkerEvent>.Continuation
     ) async -> WorkerLoopEnd {
@@ -67,7 +67,8 @@ struct WorkerEventLoop {
 
             var sequence: UInt64 = 0
             var active: Active?
-            var lastWrite: Task<Void, Never>?
+            let deadlines = DeadlineWatch { number in continuation.yield(.deadline(number)) }
+            defer { deadlines.stop() }
             var dying = false
             var exitedOnItsOwn = false
 
@@ -82,7 +83,7 @@ struct WorkerEventLoop {
 
             func takeActive() -> Active? {
                 defer { active = nil }
-                active?.timer.cancel()
+                deadlines.clear()
                 return active
             }
 
@@ -102,22 +103,12 @@ struct WorkerEventLoop {
                     ]
                     var line = message.bytes
                     line.append(UInt8(ascii: "\n"))
-                    let timer = Task {
-                        guard (try? await Task.sleep(until: job.deadline, clock: .continuous)) != nil else { return }
-                        continuation.yield(.deadline(number))
-                    }
-                    active = Active(sequence: number, job: job, timer: timer)
-                    // Written off the loop: a worker that stops reading stdin must not stop us
-                    // from noticing its deadline.
-                    let previous = lastWrite
-                    lastWrite = Task {
-                        await previous?.value
-                        do {
-                            _ = try await execution.standardInputWriter.write(line)
-                        } catch {
-                            continuation.yield(.writeFailed(number, "\(error)"))
-                        }
-                    }
+                    deadlines.watch(number, until: job.deadline)
+                    active = Active(sequence: number, job: job)
+                    // Never blocks the loop (a worker that stops reading stdin must not stop us
+                    // from noticing its deadline): what the pipe cannot take now is written by
+                    // WorkerInput's drain, and a failure comes back as `.writeFailed(number)`.
+                    input.send(line, sequence: number)
 
                 case .line(let line):
                     guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
@@ -148,6 +139,7 @@ struct WorkerEventLoop {
                 case .deadline(let number):
                     guard let current = active, current.sequence == number else { continue }
                     active = nil
+                    deadlines.clear()
                     logger.warning("task timed out on a bee worker, restarting it", metadata: ["task_id": "\(current.job.task.id)"])
                     retire(restarting: true)
                     current.job.finish(.timedOut)
@@ -180,7 +172,7 @@ struct WorkerEventLoop {
             }
             // A worker that closed stdout but lives on is stopped too; else this is a no-op.
             terminator.terminate()
-            await lastWrite?.value
+            input.finish()
             var stderr = ByteTail(capacity: WorkerSlot.stderrTailBytes)
             for await tail in readers {
                 if let tail { stderr = tail }

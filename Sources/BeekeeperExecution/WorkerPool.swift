@@ -25,10 +25,16 @@ final class WorkerPool: Sendable {
     /// An idle worker, reserved for the caller until it is put back with ``makeIdle(_:)``; nil
     /// if none became idle before `deadline` or the pool is closed.
     func checkout(until deadline: ContinuousClock.Instant) async -> WorkerProcess? {
-        let id = state.withLock { state in
+        // An idle worker is taken at once, without the waiting machinery below (a child task with
+        // its deadline timer, a continuation): admission lets at most `concurrency` tasks in, so
+        // one of the `concurrency` workers is nearly always idle when a task gets here.
+        let (immediate, id): (WorkerProcess??, UInt64) = state.withLock { state in
+            if !state.idle.isEmpty, state.waiters.isEmpty { return (.some(state.idle.removeFirst()), 0) }
+            if state.closed { return (.some(nil), 0) }
             state.nextWaiterID += 1
-            return state.nextWaiterID
+            return (nil, state.nextWaiterID)
         }
+        if let immediate { return immediate }
         return await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }

@@ -2,6 +2,12 @@ import Logging
 import Subprocess
 import Synchronization
 
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
 /// One of a worker bee's `concurrency` places: keeps a worker process running in it,
 /// restarting it with exponential backoff whenever it exits, misbehaves or times out.
 final class WorkerSlot: Sendable {
@@ -77,6 +83,12 @@ final class WorkerSlot: Sendable {
             return
         }
         let (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self)
+        guard let (stdinReadEnd, input) = WorkerInput.makePipe(failure: { continuation.yield(.writeFailed($0, $1)) }) else {
+            logger.error("could not create the bee worker's stdin pipe")
+            pool.countFailedStart()
+            return
+        }
+        defer { input.finish() }
         let terminator = GroupTerminator(grace: killGrace)
         let workerID = Self.nextWorkerID.wrappingAdd(1, ordering: .relaxed).newValue
 
@@ -86,7 +98,8 @@ final class WorkerSlot: Sendable {
             do {
                 let finished = try await Subprocess.run(
                     configuration,
-                    input: .inputWriter,
+                    // Our own pipe, written by WorkerInput (the read end is the child's stdin).
+                    input: .fileDescriptor(FileDescriptor(rawValue: stdinReadEnd), closeAfterSpawningProcess: true),
                     output: .sequence,
                     error: .sequence
                 ) { execution in
@@ -103,6 +116,7 @@ final class WorkerSlot: Sendable {
                     pool.becameLive(worker)
                     return await WorkerEventLoop(
                         worker: worker,
+                        input: input,
                         pool: pool,
                         terminator: terminator,
                         stopRequested: stopRequested,

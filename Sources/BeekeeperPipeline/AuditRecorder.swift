@@ -58,10 +58,10 @@ public final class AuditRecorder: Sendable {
     }
 
     /// False while the audit log cannot write and `audit.fail_closed` says new work must wait.
+    /// Reads the log's health without a hop onto its actor (``AuditLog/isFailing``).
     public func acceptsNewWork() async -> Bool {
         guard failClosed else { return true }
-        if case .failing = await audit.health { return false }
-        return true
+        return !audit.isFailing
     }
 }
 

@@ -21,7 +21,12 @@ final class EdgeConnection {
     var context: ChannelHandlerContext?
     /// The decoder's error, so the edge can say why it answered 400/431.
     var parseError: (any Error)?
+    /// The current phase's deadline and what happens then; nil while responding.
+    private var due: (at: NIODeadline, fire: (EdgeConnection) -> Void)?
+    /// The event-loop task that wakes the connection, and when; it may wake before `due` (an
+    /// earlier phase's deadline) and then sleeps on until it (see ``arm(_:_:)``).
     private var timer: Scheduled<Void>?
+    private var timerAt: NIODeadline?
     private var graceTimer: Scheduled<Void>?
     private var activated = false
     private var windowBytes = 0
@@ -82,7 +87,7 @@ final class EdgeConnection {
         requestEnded = true
         guard phase == .body || phase == .head else { return }
         phase = .responding
-        cancel(&timer)
+        due = nil
         // Draining on SIGTERM waits for a request that is wholly read, never for an upload.
         cancel(&graceTimer)
     }
@@ -122,6 +127,7 @@ final class EdgeConnection {
     }
 
     func inactive() {
+        due = nil
         cancel(&timer)
         cancel(&graceTimer)
         phase = .lingering
@@ -165,6 +171,7 @@ final class EdgeConnection {
 
     /// Closes the connection for `reason`; a linger that simply ran out is not worth a count.
     private func close(_ reason: EdgeLimits.CloseReason, count: Bool = true) {
+        due = nil
         cancel(&timer)
         cancel(&graceTimer)
         phase = .lingering
@@ -172,12 +179,34 @@ final class EdgeConnection {
         context?.close(mode: .all, promise: nil)
     }
 
+    /// Gives the current phase `delay` from now, then `fire`.
+    ///
+    /// Lazily: a request moves through three phases with deadlines (head, body, idle) and back,
+    /// and cancelling and scheduling an event-loop task for each cost more than the rest of the
+    /// edge's bookkeeping. A task already due no later than the new deadline is kept; when it
+    /// wakes early it schedules itself again for the deadline then in force, so every deadline
+    /// still fires at its time. A sooner deadline replaces the task.
     private func arm(_ delay: Duration, _ fire: @escaping (EdgeConnection) -> Void) {
+        let at = NIODeadline.now() + EdgeLimits.timeAmount(delay)
+        due = (at, fire)
+        if timer != nil, let timerAt, timerAt <= at { return }
+        schedule(at)
+    }
+
+    private func schedule(_ at: NIODeadline) {
         cancel(&timer)
         guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: EdgeLimits.timeAmount(delay)) { [self] in
+        timerAt = at
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) { [self] in
             timer = nil
-            fire(self)
+            timerAt = nil
+            guard let due else { return }
+            if due.at <= NIODeadline.now() {
+                self.due = nil
+                due.fire(self)
+            } else {
+                schedule(due.at)
+            }
         }
     }
 

@@ -71,16 +71,15 @@ package struct HTTPRoutes: Sendable {
     /// and its signature checked. Any answer given before the body is read closes the connection (the
     /// edge does that), so an unread body is never drained.
     func signed(_ request: Request, _ handle: (SignedBody, String) async -> HTTPAnswer) async -> Response {
-        let declared = request.headers[.contentLength].flatMap(Int.init)
+        let declared = request.headers.combinedValue(.contentLength).flatMap(Int.init)
         if let declared, declared > maxBodyBytes {
             return HTTPRoutes.error(.payloadTooLarge(limit: maxBodyBytes), close: true)
         }
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
+        guard HTTPRoutes.isJSON(contentType: request.headers.combinedValue(.contentType)) else {
             return HTTPRoutes.error(.unsupportedMediaType("Content-Type must be application/json"), close: true)
         }
-        let headers = request.headers
-        let header: (String) -> String? = { name in HTTPField.Name(name).flatMap { headers[$0] } }
+        let signedHeaders = SignedHeaderValues(request.headers)
+        let header: (String) -> String? = { name in signedHeaders.value(of: name) }
         let keyName: String
         do {
             keyName = try verifier.precheck(header: header)
@@ -108,6 +107,14 @@ package struct HTTPRoutes: Sendable {
         return HTTPRoutes.json(answer.status, answer.body, headers: answer.headers)
     }
 
+    /// The media type (before any `;` parameter, trimmed, case-insensitive) is `application/json`.
+    /// The exact spelling every client sends is compared first, without splitting or case folding.
+    static func isJSON(contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        if contentType == "application/json" { return true }
+        return contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+
     /// 401 for a failed signature check, audited (in aggregate when it repeats).
     func deny(_ request: Request, _ error: AuthFailure) async -> Response {
         if let refusal = await auditDenial(request, reason: error.code, message: error.description) { return refusal }
@@ -117,7 +124,7 @@ package struct HTTPRoutes: Sendable {
     /// Records a denial now when it is the first of its reason and source in the interval; the
     /// rest go into the interval's aggregate. A 503 when the audit log cannot take it.
     func auditDenial(_ request: Request, reason: String, message: String) async -> Response? {
-        let claimed = request.headers[HTTPField.Name(SignedRequest.keyHeader)!] ?? ""
+        let claimed = request.headers[SignedHeaderValues.keyName] ?? ""
         let source = HTTPRoutes.source(of: request)
         if let denials, !denials.note(reason: reason, source: source, key: claimed, path: request.uri.path) { return nil }
         let record = AuditRecord(type: "auth.denied", fields: [
@@ -241,9 +248,12 @@ package struct HTTPRoutes: Sendable {
         for (name, value) in headers {
             if let field = HTTPField.Name(name) { fields[field] = value }
         }
+        // Serialized straight to bytes (the same bytes as `serialized()`), no String in between.
+        var bytes = body.bytes
+        bytes.append(UInt8(ascii: "\n"))
         return Response(
             status: HTTPResponse.Status(code: status), headers: fields,
-            body: .init(byteBuffer: ByteBuffer(string: body.serialized() + "\n")))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ error: APIError, close: Bool = false) -> Response {

@@ -138,6 +138,60 @@ struct WorkerBeeTests {
         await bee.shutdown()
     }
 
+    /// A task line far over the pipe's 64 KiB goes out through ``WorkerInput``'s drain (the
+    /// non-blocking write takes only part of it); the next line follows it whole, in order.
+    @Test func linesLargerThanThePipeReachTheWorkerWhole() async throws {
+        try Fixture.requirePython()
+        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
+        await bee.start()
+        let big = String(repeating: "0123456789abcdef", count: 1 << 16)  // 1 MiB
+        for id in ["a", "b"] {
+            let outcome = try await bee.run(BeeTask(id: id, funcname: "echo", args: [.string(big), .string(id)]), observer: RecordingObserver())
+            guard case .succeeded(let result, 1, _) = outcome else {
+                Issue.record("expected a success, got \(outcome)")
+                return
+            }
+            #expect(result["args"] == [.string(big), .string(id)])
+        }
+        await bee.shutdown()
+    }
+
+    /// One sleeper watches a worker's deadlines (``DeadlineWatch``): it sleeps to the first job's
+    /// deadline and must be re-armed for a later job whose deadline comes sooner.
+    @Test func aShorterDeadlineAfterALongerOneStillFires() async throws {
+        guard let hung = try await hangAfterAnEcho(echoTimeout: nil, hangTimeout: .seconds(1)) else { return }
+        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
+        // The echo's deadline was 60 s away: firing before it shows the re-arm.
+        #expect(hung.duration < .seconds(30))
+    }
+
+    /// The sleeper wakes at the earlier deadline of a finished job and must not time out the job
+    /// running then, whose own deadline is later.
+    @Test func aLaterDeadlineIsNotCutShortByAnEarlierJobs() async throws {
+        guard let hung = try await hangAfterAnEcho(echoTimeout: .seconds(5), hangTimeout: .seconds(7)) else { return }
+        #expect(hung == .timedOut(attempts: 1, duration: hung.duration))
+        #expect(hung.duration >= .seconds(7))
+    }
+
+    /// On one warm worker (bee timeout 60 s): an echo with `echoTimeout`, then a task that hangs
+    /// with `hangTimeout`; the hang's outcome, nil (and an issue) if the echo did not succeed.
+    private func hangAfterAnEcho(echoTimeout: Duration?, hangTimeout: Duration) async throws -> BeeOutcome? {
+        try Fixture.requirePython()
+        let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(60)), logger: Fixture.logger)
+        await bee.start()
+        // A warm worker first: a short timeout must not be spent starting Python.
+        _ = try await bee.run(BeeTask(id: "warm", funcname: "echo"), observer: RecordingObserver())
+        let echo = try await bee.run(BeeTask(id: "a", funcname: "echo", timeout: echoTimeout), observer: RecordingObserver())
+        guard case .succeeded(_, 1, _) = echo else {
+            Issue.record("expected a success, got \(echo)")
+            await bee.shutdown()
+            return nil
+        }
+        let hung = try await bee.run(BeeTask(id: "b", funcname: "hang", timeout: hangTimeout), observer: RecordingObserver())
+        await bee.shutdown()
+        return hung
+    }
+
     @Test func aChattyWorkerDoesNotBlockOnStderr() async throws {
         try Fixture.requirePython()
         let bee = Bee(configuration: Fixture.workerBeeConfig(timeout: .seconds(20)), logger: Fixture.logger)

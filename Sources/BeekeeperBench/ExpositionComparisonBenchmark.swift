@@ -1,4 +1,5 @@
 import BeekeeperMetrics
+import NIOCore
 import Prometheus
 
 /// `exposition-vs-swift-prometheus`: the same 10,000 counter series (10 families × 50 bees × 20
@@ -68,6 +69,13 @@ struct ExpositionComparisonBenchmark {
             ours.render(.prometheusText, into: &oursBuffer)
             blackHole(oursBuffer.count)
         }
+        // Exactly what the /metrics route does per scrape: a fresh array, then one copy into the
+        // response's ByteBuffer (HTTPRoutes.metricsPage).
+        let oursRoute = measure("ours as /metrics builds its body: render(into:) a fresh [UInt8], then ByteBuffer(bytes:)", bytes: oursBuffer.count) {
+            var exposition: [UInt8] = []
+            ours.render(.prometheusText, into: &exposition)
+            blackHole(ByteBuffer(bytes: exposition).readableBytes)
+        }
         let theirsString = measure("swift-prometheus 2.4.1: emitToString(), same series", bytes: theirsText.utf8.count) {
             blackHole(theirs.emitToString())
         }
@@ -81,11 +89,14 @@ struct ExpositionComparisonBenchmark {
         }
         let ratioString = theirsString.median / oursTime.median
         let ratioBuffer = theirsBuffer.median / oursBytes.median
+        let ratioRoute = theirsString.median / oursRoute.median
         for (label, ratio, extra) in [
             ("ratio: swift-prometheus emitToString() / ours render() -> String (medians)", ratioString,
              "ours to String vs emitToString(): \(Self.speed(ratioString))"),
             ("ratio: swift-prometheus emit(into:) / ours render(into:), both a reused [UInt8] (medians)", ratioBuffer,
              "ours to bytes vs emit(into:): \(Self.speed(ratioBuffer))"),
+            ("ratio: swift-prometheus emitToString() / ours as /metrics builds its body (medians)", ratioRoute,
+             "the route's body vs emitToString(): \(Self.speed(ratioRoute))"),
         ] {
             let row = ResultRow(Self.name, label, ops: series, median: ratio, min: ratio, max: ratio, unit: "×", extra: extra)
             row.print()

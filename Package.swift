@@ -170,6 +170,8 @@ let package = Package(
                 "BeekeeperAuditPages", "BeekeeperAuth", "Sodium", "LibCrypto", "Zlib", "ISAL", "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // The /metrics body as the route builds it (exposition-vs-swift-prometheus).
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/BeekeeperBench",
             swiftSettings: swiftSettings

@@ -4,8 +4,10 @@ import Synchronization
 public final class Counter: Sendable {
     // Whole increments go to an integer so totals stay exact under contention; fractional ones
     // go to a Double kept as bits and updated by compare-and-swap.
-    private let whole = Atomic<UInt64>(0)
-    private let fractional = Atomic<UInt64>(0)
+    // Read directly by the exposition (`Counter+StoredNumber.swift`), which writes a whole total's
+    // digits without going through a Double.
+    let whole = Atomic<UInt64>(0)
+    let fractional = Atomic<UInt64>(0)
 
     init() {}
 

@@ -16,6 +16,7 @@ public final class CounterFamily: Sendable {
     }
 
     func collect() -> [CollectedSample] {
-        table.all().map { CollectedSample(labelValues: $0.labelValues, $0.handle.value) }
+        let series = table.ordered()
+        return zip(series.labelValues, series.handles).map { CollectedSample(labelValues: $0, $1.value) }
     }
 }

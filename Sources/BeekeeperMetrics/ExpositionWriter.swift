@@ -1,12 +1,12 @@
 /// Writes families in the 0.0.4 text format or in OpenMetrics 1.0.0 text.
 struct ExpositionWriter {
     let format: ExpositionFormat
-    private var bytes: [UInt8] = []
+    /// The output so far; `MetricsRegistry.render(_:into:)` swaps the caller's array in and out,
+    /// so the exposition is appended to it without a copy.
+    var bytes: [UInt8] = []
 
-    /// `capacity`: the size of the last render, so a large exposition is written without regrowing.
-    init(format: ExpositionFormat, capacity: Int = 0) {
+    init(format: ExpositionFormat) {
         self.format = format
-        bytes.reserveCapacity(max(16 * 1024, capacity))
     }
 
     mutating func write(_ family: RegisteredFamily, samples: [CollectedSample]) {
@@ -16,21 +16,59 @@ struct ExpositionWriter {
         }
     }
 
-    /// A stored counter or gauge family: series already in order with their labels rendered, so
-    /// each line is two appends and a number (BENCHMARKS.md 6.1).
-    mutating func write(_ family: RegisteredFamily, numbers: [(renderedLabels: [UInt8], value: Double)]) {
+    /// A stored counter or gauge family: series already in order, each with its whole
+    /// `name{labels} ` prefix as bytes, so a line is one copy and a number, written through a
+    /// pointer into room reserved a block of series at a time (BENCHMARKS.md 19).
+    mutating func write<Handle: StoredNumber>(_ family: RegisteredFamily, series: OrderedSeries<Handle>) {
         writeHeader(family)
-        let name = Array(family.name.utf8)
-        for (labels, value) in numbers {
-            bytes.append(contentsOf: name)
-            if !labels.isEmpty {
-                bytes.append(UInt8(ascii: "{"))
-                bytes.append(contentsOf: labels)
-                bytes.append(UInt8(ascii: "}"))
+        // `series` owns every handle; kept alive here, its unretained handles can be read as they are.
+        withExtendedLifetime(series) {
+            series.unretainedHandles.withUnsafeBufferPointer { handles in
+                series.prefixes.withUnsafeBufferPointer { prefixes in
+                    series.prefixEnds.withUnsafeBufferPointer { ends in
+                        var first = 0
+                        while first < handles.count {
+                            let last = Swift.min(first + Self.seriesPerBlock, handles.count)
+                            writeBlock(first..<last, handles: handles, prefixes: prefixes, ends: ends)
+                            first = last
+                        }
+                    }
+                }
             }
-            bytes.append(UInt8(ascii: " "))
-            NumberFormatting.appendSampleValue(value, to: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Series per reservation: the room reserved for values is their worst case (24 bytes, most
+    /// counters need under 10), so reserving a whole large family at once would overshoot the
+    /// last render's size and regrow the buffer.
+    private static let seriesPerBlock = 256
+
+    private mutating func writeBlock<Handle: StoredNumber>(
+        _ range: Range<Int>, handles: UnsafeBufferPointer<Unmanaged<Handle>>, prefixes: UnsafeBufferPointer<UInt8>,
+        ends: UnsafeBufferPointer<Int>
+    ) {
+        let start = range.lowerBound == 0 ? 0 : ends[range.lowerBound - 1]
+        let room = ends[range.upperBound - 1] - start + range.count * (NumberFormatting.maxSampleValueBytes + 1)
+        if bytes.capacity - bytes.count < room {
+            // Grow geometrically: `append(addingCapacity:)` alone would grow to the exact size.
+            bytes.reserveCapacity(Swift.max(bytes.count + room, bytes.capacity * 2))
+        }
+        bytes.append(addingCapacity: room) { span in
+            span.withUnsafeMutableBufferPointer { output, initialized in
+                let base = output.baseAddress!
+                var cursor = base + initialized
+                var prefixStart = start
+                for index in range {
+                    let prefixEnd = ends[index]
+                    cursor.initialize(from: prefixes.baseAddress! + prefixStart, count: prefixEnd - prefixStart)
+                    cursor += prefixEnd - prefixStart
+                    prefixStart = prefixEnd
+                    cursor = handles[index]._withUnsafeGuaranteedRef { $0.writeSampleValue(at: cursor) }
+                    cursor.initialize(to: UInt8(ascii: "\n"))
+                    cursor += 1
+                }
+                initialized = cursor - base
+            }
         }
     }
 
@@ -48,11 +86,9 @@ struct ExpositionWriter {
         }
     }
 
-    var count: Int { bytes.count }
-
-    mutating func finish() -> String {
+    /// Ends the exposition: OpenMetrics' `# EOF` line.
+    mutating func finish() {
         if format == .openMetrics { append("# EOF\n") }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func write(_ sample: CollectedSample, of family: RegisteredFamily) {
@@ -103,6 +139,19 @@ struct ExpositionWriter {
 
     private mutating func appendEscaped(_ string: String, quotes: Bool) {
         Self.escape(string, quotes: quotes, into: &bytes)
+    }
+
+    /// `name{a="x",b="y"} `, or `name ` without labels: the start of a stored series' sample line,
+    /// the same in both formats (a counter's samples keep `_total` in OpenMetrics too).
+    static func samplePrefix(name: String, labelNames: [String], labelValues: [String]) -> [UInt8] {
+        var prefix = Array(name.utf8)
+        if !labelNames.isEmpty {
+            prefix.append(UInt8(ascii: "{"))
+            prefix.append(contentsOf: renderLabels(labelNames, labelValues))
+            prefix.append(UInt8(ascii: "}"))
+        }
+        prefix.append(UInt8(ascii: " "))
+        return prefix
     }
 
     /// `a="x",b="y"`: label pairs as both formats write them inside the braces.

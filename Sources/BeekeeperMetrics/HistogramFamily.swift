@@ -19,11 +19,12 @@ public final class HistogramFamily: Sendable {
     }
 
     func collect() -> [CollectedSample] {
-        table.all().map { entry in
-            let (cumulative, count, sum) = entry.handle.snapshot()
+        let series = table.ordered()
+        return zip(series.labelValues, series.handles).map { labelValues, handle in
+            let (cumulative, count, sum) = handle.snapshot()
             let buckets = zip(upperBounds, cumulative).map { (upperBound: $0, count: Double($1)) }
             return CollectedSample(
-                labelValues: entry.labelValues, value: .histogram(buckets: buckets, count: Double(count), sum: sum))
+                labelValues: labelValues, value: .histogram(buckets: buckets, count: Double(count), sum: sum))
         }
     }
 }

@@ -87,21 +87,36 @@ public final class MetricsRegistry: Sendable {
 
     /// The whole registry in `format`, from a fresh read of every family and collector.
     public func render(_ format: ExpositionFormat) -> String {
+        var bytes: [UInt8] = []
+        render(format, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `render(_:)` appended to `bytes` as UTF-8, without the String: what `/metrics` sends. A caller
+    /// that keeps `bytes` between scrapes (emptied, capacity kept) writes into memory already mapped.
+    public func render(_ format: ExpositionFormat, into bytes: inout [UInt8]) {
         let families = state.withLock { Array($0.families.values) }
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var writer = ExpositionWriter(format: format, capacity: lastRenderBytes.load(ordering: .relaxed) + 1024)
+        var writer = ExpositionWriter(format: format)
+        // The caller's array becomes the writer's (a swap, so it stays uniquely referenced and
+        // is appended to in place), and comes back with the exposition after it.
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        let start = writer.bytes.count
+        // The last render's size plus some slack, so a render of the same registry does not regrow.
+        writer.bytes.reserveCapacity(start + lastRenderBytes.load(ordering: .relaxed) + 16 * 1024)
         for family in families {
             switch family.storage {
             case .counter(let counters):
-                writer.write(family, numbers: counters.table.all().map { ($0.renderedLabels, $0.handle.value) })
+                writer.write(family, series: counters.table.ordered())
             case .gauge(let gauges):
-                writer.write(family, numbers: gauges.table.all().map { ($0.renderedLabels, $0.handle.value) })
+                writer.write(family, series: gauges.table.ordered())
             case .histogram, .collector:
                 writer.write(family, samples: family.collect())
             }
         }
-        lastRenderBytes.store(writer.count, ordering: .relaxed)
-        return writer.finish()
+        writer.finish()
+        lastRenderBytes.store(writer.bytes.count - start, ordering: .relaxed)
     }
 
     private func register(

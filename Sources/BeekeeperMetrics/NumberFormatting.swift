@@ -12,24 +12,64 @@ enum NumberFormatting {
         return goStyle(value)
     }
 
-    /// `sampleValue` appended as bytes; whole numbers (the usual counter) without a String in between.
-    static func appendSampleValue(_ value: Double, to bytes: inout [UInt8]) {
-        guard value == value.rounded(.towardZero), value.magnitude < 0x1p53 else {
-            bytes.append(contentsOf: sampleValue(value).utf8)
-            return
+    /// The most bytes `sampleValue` spells: `-2.2250738585072014e-308` is 24.
+    static let maxSampleValueBytes = 24
+
+    /// `sampleValue` written at `cursor` (room for `maxSampleValueBytes`); returns the position after
+    /// it. Whole numbers, the usual counter and gauge, are written as digits without a String.
+    static func writeSampleValue(_ value: Double, at cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if value == value.rounded(.towardZero), value.magnitude < 0x1p53 {
+            var cursor = cursor
+            if value < 0 {
+                cursor.initialize(to: UInt8(ascii: "-"))
+                cursor += 1
+            }
+            return writeDecimal(UInt64(value.magnitude), at: cursor)
         }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = UInt64(value.magnitude)
-        // At most 16 digits below 2^53; written backwards into a fixed buffer, then copied.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        var text = sampleValue(value)
+        return text.withUTF8 { utf8 in
+            precondition(utf8.count <= maxSampleValueBytes, "sample value \(value) spelled in \(utf8.count) bytes")
+            cursor.initialize(from: utf8.baseAddress!, count: utf8.count)
+            return cursor + utf8.count
         }
+    }
+
+    /// The decimal digits of `value` written at `cursor` (room for 20 bytes); returns the position
+    /// after them. Two digits per division, from a table, as most integer printers do.
+    static func writeDecimal(_ value: UInt64, at cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var digits = 1
+        var power: UInt64 = 10
+        while digits < 20, value >= power {
+            digits += 1
+            power &*= 10
+        }
+        let end = cursor + digits
+        var position = end
+        var rest = value
+        // A StaticString's bytes are a constant in the binary: no lazy global or bounds check here.
+        let pairs = digitPairs.utf8Start
+        while rest >= 100 {
+            let pair = Int(rest % 100) &* 2
+            rest /= 100
+            position -= 2
+            position.initialize(to: pairs[pair])
+            (position + 1).initialize(to: pairs[pair + 1])
+        }
+        if rest >= 10 {
+            let pair = Int(rest) &* 2
+            position -= 2
+            position.initialize(to: pairs[pair])
+            (position + 1).initialize(to: pairs[pair + 1])
+        } else {
+            position -= 1
+            position.initialize(to: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest))
+        }
+        return end
+    }
+
+    /// "00" "01" … "99" back to back.
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
     }
 
     /// `le` and `quantile` label values. Both formats use Go's shortest `%g` (as client_golang does);

@@ -2,20 +2,23 @@ import Synchronization
 
 /// The handles of one stored family, keyed by label values; shared by the counter, gauge and
 /// histogram families.
-final class SeriesTable<Handle: Sendable>: Sendable {
+final class SeriesTable<Handle: Sendable & AnyObject>: Sendable {
     let familyName: String
     let labelNames: [String]
     private let state = Mutex(State())
 
-    /// A series in exposition order, with its label pairs already rendered (`a="x",b="y"`).
-    typealias Entry = (labelValues: [String], renderedLabels: [UInt8], handle: Handle)
+    /// One series as created: its handle and its sample line's start, `name{a="x",b="y"} `.
+    private struct Series {
+        let handle: Handle
+        let prefix: [UInt8]
+    }
 
     private struct State {
-        var handles: [[String]: Handle] = [:]
+        var series: [[String]: Series] = [:]
         /// The series in exposition order, kept between scrapes: series are created rarely and
         /// scraped often, and sorting 10,000 of them by label values was most of a render's time
         /// (BENCHMARKS.md 6.1). Dropped whenever a series is created.
-        var sorted: [Entry]?
+        var ordered: OrderedSeries<Handle>?
     }
 
     init(familyName: String, labelNames: [String]) {
@@ -28,22 +31,24 @@ final class SeriesTable<Handle: Sendable>: Sendable {
             labelValues.count == labelNames.count,
             "\(familyName) has labels \(labelNames) but got \(labelValues.count) value(s): \(labelValues)")
         return state.withLock { state in
-            if let existing = state.handles[labelValues] { return existing }
+            if let existing = state.series[labelValues] { return existing.handle }
             let created = make()
-            state.handles[labelValues] = created
-            state.sorted = nil
+            // The line prefix is rendered here, once per series, so a scrape only copies it.
+            let prefix = ExpositionWriter.samplePrefix(name: familyName, labelNames: labelNames, labelValues: labelValues)
+            state.series[labelValues] = Series(handle: created, prefix: prefix)
+            state.ordered = nil
             return created
         }
     }
 
     /// Every series, sorted by label values as the exposition writes them.
-    func all() -> [Entry] {
+    func ordered() -> OrderedSeries<Handle> {
         state.withLock { state in
-            if let sorted = state.sorted { return sorted }
-            let sorted = state.handles.map { (labelValues: $0.key, renderedLabels: ExpositionWriter.renderLabels(labelNames, $0.key), handle: $0.value) }
-                .sorted { ExpositionWriter.labelValuesPrecede($0.labelValues, $1.labelValues) }
-            state.sorted = sorted
-            return sorted
+            if let ordered = state.ordered { return ordered }
+            let sorted = state.series.sorted { ExpositionWriter.labelValuesPrecede($0.key, $1.key) }
+            let ordered = OrderedSeries(sorted.lazy.map { ($0.key, $0.value.handle, $0.value.prefix) })
+            state.ordered = ordered
+            return ordered
         }
     }
 }

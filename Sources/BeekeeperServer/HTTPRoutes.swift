@@ -162,10 +162,13 @@ package struct HTTPRoutes: Sendable {
     func metricsPage(_ request: Request) -> Response {
         if let refusal = authorizedReader(request) { return refusal }
         let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
-        let text = pipeline.metrics.registry.render(format)
+        // Bytes, not a String: one copy into the response buffer, no UTF-8 validation of the
+        // whole exposition on the way (BENCHMARKS.md 19).
+        var exposition: [UInt8] = []
+        pipeline.metrics.registry.render(format, into: &exposition)
         return Response(
             status: .ok, headers: [.contentType: format.contentType],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(bytes: exposition)))
     }
 
     func readiness() async -> Response {

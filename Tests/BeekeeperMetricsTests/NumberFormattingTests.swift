@@ -38,3 +38,35 @@ import Testing
         #expect(NumberFormatting.labelValue(value, format: .openMetrics) == openMetrics)
     }
 }
+
+@Suite struct DecimalWriterTests {
+    @Test func writesTheDigitsStringWrites() {
+        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12_345, 9_007_199_254_740_991, .max, .max - 1]
+        var power: UInt64 = 1
+        for _ in 0..<19 {
+            power *= 10
+            values += [power - 1, power, power + 1]
+        }
+        var generator = SplitMix64(seed: 11)
+        for _ in 0..<1000 { values.append(generator.next() >> (generator.next() % 64)) }
+        for value in values {
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+                let end = NumberFormatting.writeDecimal(value, at: buffer.baseAddress!)
+                return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress!, count: end - buffer.baseAddress!), as: UTF8.self)
+            }
+            #expect(written == String(value))
+        }
+    }
+
+    @Test(arguments: [
+        0.0, -0.0, 7, -7, 1e15, -0x1p53 + 1, 0x1p53, 0.25, -1e-5, 1.5e300, -2.2250738585072014e-308, -4.9406564584124654e-324, .nan,
+        .infinity, -.infinity,
+    ])
+    func writesWhatSampleValueSpells(value: Double) {
+        let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: NumberFormatting.maxSampleValueBytes) { buffer in
+            let end = NumberFormatting.writeSampleValue(value, at: buffer.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress!, count: end - buffer.baseAddress!), as: UTF8.self)
+        }
+        #expect(written == NumberFormatting.sampleValue(value))
+    }
+}

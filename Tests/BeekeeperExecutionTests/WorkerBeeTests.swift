@@ -265,6 +265,10 @@ struct WorkerBeeTests {
         }
         #expect(error.hasPrefix("no worker of bee work was available"))
         #expect(!bee.status.up)
+        // The failed spawn is counted by the worker's supervisor, which on a loaded machine may
+        // not have run within the task's 0.5 s timeout: wait for it (bounded) rather than race it.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while bee.status.restarts < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(bee.status.restarts >= 1)
         await bee.shutdown()
     }

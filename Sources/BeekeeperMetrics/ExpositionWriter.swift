@@ -18,7 +18,7 @@ struct ExpositionWriter {
 
     /// A stored counter or gauge family: series already in order, each with its whole
     /// `name{labels} ` prefix as bytes, so a line is one copy and a number, written through a
-    /// pointer into room reserved a block of series at a time (BENCHMARKS.md 19).
+    /// pointer into room reserved a block of series at a time (BENCHMARKS.md 20).
     mutating func write<Handle: StoredNumber>(_ family: RegisteredFamily, series: OrderedSeries<Handle>) {
         writeHeader(family)
         // `series` owns every handle; kept alive here, its unretained handles can be read as they are.

@@ -2,13 +2,13 @@
 ///
 /// Immutable once built, so a scrape takes it under the table's lock once and reads it without one.
 /// The sample-line prefixes (`name{a="x",b="y"} `) sit back to back in one array rather than one
-/// array per series, so a render walks contiguous memory (BENCHMARKS.md 19).
+/// array per series, so a render walks contiguous memory (BENCHMARKS.md 20).
 final class OrderedSeries<Handle: Sendable & AnyObject>: Sendable {
     let labelValues: [[String]]
     /// Owns the handles, so `unretainedHandles` stay valid as long as this exists.
     let handles: [Handle]
     /// The same handles without a reference count: a render reads 10,000 of them, and a
-    /// retain/release pair around each read was a third of its time (BENCHMARKS.md 19).
+    /// retain/release pair around each read was a third of its time (BENCHMARKS.md 20).
     let unretainedHandles: [Unmanaged<Handle>]
     /// Every series' prefix, concatenated in order.
     let prefixes: [UInt8]

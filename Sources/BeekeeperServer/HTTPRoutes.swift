@@ -163,7 +163,7 @@ package struct HTTPRoutes: Sendable {
         if let refusal = authorizedReader(request) { return refusal }
         let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
         // Bytes, not a String: one copy into the response buffer, no UTF-8 validation of the
-        // whole exposition on the way (BENCHMARKS.md 19).
+        // whole exposition on the way (BENCHMARKS.md 20).
         var exposition: [UInt8] = []
         pipeline.metrics.registry.render(format, into: &exposition)
         return Response(

@@ -54,9 +54,8 @@ public struct AuditQuery: Sendable {
         let matcher = matcher(hmacKey: hmacKey)
         var matched = 0
         let segments = try AuditSegments.list(directory: directory, holdingSeqsAfter: afterSeq)
-        for (index, segment) in segments.enumerated() {
-            // A segment ends where the next begins: skip it whole when all of it is at or before afterSeq.
-            if let afterSeq, index + 1 < segments.count, segments[index + 1].firstSeq <= afterSeq + 1 { continue }
+        // Listed from the segment holding afterSeq + 1: the earlier ones are not even stat'ed.
+        for segment in segments {
             let reader = try SegmentLineReader.open(segment)
             while let line = try reader.next() {
                 guard line.terminated, let record = matcher.match(line.bytes) else { continue }

@@ -85,11 +85,12 @@ public final class Shipper: Service, Sendable {
     public func shipReady() async {
         while !Task.isCancelled {
             let directory = self.directory
+            // The work hands its error back as a value, so `BlockingIO.run` itself never throws here.
             let listing = try? await BlockingIO.run { _ in Result { () throws(AuditError) in try AuditSegments.readyToShip(directory: directory) } }
             let ready: [AuditSegment]
             switch listing {
             case .success(let segments)?: ready = segments
-            case nil: return  // cancelled while listing
+            case nil: return
             case .failure(let error)?:
                 logger.error("cannot list the audit directory for shipping", metadata: ["error": "\(error)"])
                 state.withLock {

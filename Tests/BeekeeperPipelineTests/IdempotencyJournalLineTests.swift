@@ -39,17 +39,14 @@ struct IdempotencyJournalLineTests {
             .failed(error: #"bee said "no" }"#, attempts: 3, duration: .seconds(1)), .timedOut(attempts: 1, duration: .seconds(30)),
             .blocked(reason: "pattern \\d+ matched"),
         ]
-        var checked = 0
         for (index, outcome) in outcomes.enumerated() {
             for sha256 in [nil, String(repeating: "ab", count: 32)] {
                 let text = try Self.line(id: "task-\(index)", at: 1_765_000_000.125 + Double(index), outcome: outcome, sha256: sha256)
                 let scanned = try #require(Self.scan(text), "\(text)")
                 #expect(scanned == Self.parsed(text), "\(text)")
                 #expect(scanned.id == "task-\(index)" && scanned.payloadSHA256 == sha256)
-                checked += 1
             }
         }
-        #expect(checked == outcomes.count * 2)
     }
 
     @Test("a previous release's line (status and body) is read too")

@@ -39,7 +39,10 @@ final class WorkerInput: Sendable {
     private let fd: Int32
     private let state = Mutex(State())
     private let failure: @Sendable (UInt64, String) -> Void
-    private static let drainQueue = DispatchQueue(label: "beekeeper.worker.stdin", attributes: .concurrent)
+    /// A serial queue per input: a drain blocks in `poll` while its worker does not read, and
+    /// serial queues are "overcommit" in libdispatch (they get a thread of their own), whereas
+    /// stalled drains on one shared concurrent queue could take every thread that queue class has.
+    private let drainQueue = DispatchQueue(label: "beekeeper.worker.stdin")
     /// How long one `poll` of a drain waits before it looks whether the input was closed.
     private static let pollMilliseconds: Int32 = 100
 
@@ -92,7 +95,7 @@ final class WorkerInput: Sendable {
         }
         switch next {
         case .done: break
-        case .drain: Self.drainQueue.async { self.drain() }
+        case .drain: drainQueue.async { self.drain() }
         case .fail(let error): failure(sequence, error)
         }
     }

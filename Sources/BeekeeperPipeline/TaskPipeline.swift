@@ -69,7 +69,7 @@ public final class TaskPipeline: Sendable {
     /// Runs one task: a repeated id is answered from its stored outcome (audited as
     /// `task.duplicate`), a new one goes through Guardian and bee.
     public func run(_ submission: TaskSubmission) async -> TaskOutcome {
-        let id = submission.id ?? UUID().uuidString.lowercased()
+        let id = submission.id ?? RandomUUID.next()
         switch await idempotency.claim(id, payloadSHA256: submission.payloadSHA256) {
         case .claimed:
             break

@@ -66,8 +66,8 @@ final class WorkerOutputReader: Sendable {
     /// close-on-exec); the write ends are for the child, and Subprocess closes them after the
     /// spawn (and on a failed spawn).
     static func makePipes() -> (reader: WorkerOutputReader, stdoutWriteEnd: Int32, stderrWriteEnd: Int32)? {
-        guard let stdout = makePipe() else { return nil }
-        guard let stderr = makePipe() else {
+        guard let stdout = BeePipe(sidecarEnd: .read) else { return nil }
+        guard let stderr = BeePipe(sidecarEnd: .read) else {
             close(stdout.read)
             close(stdout.write)
             return nil
@@ -86,22 +86,6 @@ final class WorkerOutputReader: Sendable {
         #else
         return -1
         #endif
-    }
-
-    private static func makePipe() -> (read: Int32, write: Int32)? {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { return nil }
-        // As for stdin (see WorkerInput.makePipe): no pipe2 in Swift's Glibc; Subprocess marks
-        // every descriptor above 2 close-on-exec in the child anyway.
-        let flags = fcntl(ends[0], F_GETFL)
-        guard fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0,
-            flags >= 0, fcntl(ends[0], F_SETFL, flags | O_NONBLOCK) == 0
-        else {
-            close(ends[0])
-            close(ends[1])
-            return nil
-        }
-        return (ends[0], ends[1])
     }
 
     private init(stdoutFD: Int32, stderrFD: Int32) {

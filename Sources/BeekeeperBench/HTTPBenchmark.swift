@@ -18,10 +18,11 @@ import Sodium
 /// `BEEKEEPER_BENCH_BASELINE_SIDECAR=<binary>` runs the same rounds against that binary too,
 /// alternating with this build's, three rounds each (`BEEKEEPER_BENCH_HTTP_ROUNDS` sets how many).
 /// `BEEKEEPER_BENCH_PERF=<file>` records the
-/// first round of this build's sidecar with `perf record -e cpu-clock -g` into that file.
+/// first round of this build's sidecar with `perf record -e cpu-clock -g` into that file (and
+/// the baseline's into `<file>.baseline`).
 /// `BEEKEEPER_BENCH_PERF_STAT=<directory>` counts, per thread, the context switches and syscalls
-/// of each binary's sidecar during its first round's tasks (`perf stat --per-thread`, not
-/// `/healthz`) into `<directory>/<label>.txt`: hops per task, where CPU per task hides them.
+/// of each binary's sidecar during each round's tasks (`perf stat --per-thread`, not `/healthz`)
+/// into `<directory>/<this-build|baseline>-<round>.txt`: hops per task, where CPU per task hides them.
 struct HTTPBenchmark {
     /// What `BEEKEEPER_BENCH_PERF_STAT` counts (tracepoints need root or a low perf_event_paranoid).
     static let statEvents = [
@@ -75,8 +76,8 @@ struct HTTPBenchmark {
         var results: [String: [Round]] = [:]
         for round in 1...rounds {
             for (label, path) in binaries {
-                let profile = round == 1 && label == "this build" ? perf : nil
-                let stat = round == 1 ? perfStat.map { $0 + "/" + (label == "this build" ? "this-build" : "baseline") + ".txt" } : nil
+                let profile = round == 1 ? perf.map { label == "this build" ? $0 : $0 + ".baseline" } : nil
+                let stat = perfStat.map { $0 + "/" + (label == "this build" ? "this-build" : "baseline") + "-\(round).txt" }
                 guard let outcome = runRound(
                     binary: path, python: python, directory: directory + "/\(round)-\(results[label]?.count ?? 0)-\(label.prefix(4))", key: key,
                     perf: profile, perfStat: stat)

@@ -89,6 +89,14 @@ extension WorkerOutputReader {
             pollfd(fd: processFD, events: Int16(POLLIN), revents: 0),
         ]
         let timeout = processFD >= 0 ? -1 : Self.exitCheckMilliseconds
+        // Without a pidfd the exit is looked for every `exitCheckMilliseconds`, also while a
+        // grandchild keeps the pipes busy (poll then never times out).
+        var nextExitCheck = ContinuousClock.now + .milliseconds(Self.exitCheckMilliseconds)
+        func exitCheckDue() -> Bool {
+            guard processFD < 0, ContinuousClock.now >= nextExitCheck else { return false }
+            nextExitCheck = ContinuousClock.now + .milliseconds(Self.exitCheckMilliseconds)
+            return true
+        }
         while stdoutOpen || stderrOpen {
             // A negative fd is ignored by poll: a stream that ended drops out.
             polled[0].fd = stdoutOpen ? stdoutFD : -1
@@ -106,8 +114,7 @@ extension WorkerOutputReader {
                 if polled[0].revents != 0 { _ = readStdout() }
                 if polled[1].revents != 0 { _ = readStderr() }
             }
-            let exited =
-                ready < 0 || polled[2].revents != 0 || (processFD < 0 && ready == 0 && Self.hasExited(pid))
+            let exited = ready < 0 || polled[2].revents != 0 || (exitCheckDue() && Self.hasExited(pid))
             if exited {
                 // The child is gone; a grandchild may still hold the pipes. What it wrote so far
                 // counts, then the streams end.

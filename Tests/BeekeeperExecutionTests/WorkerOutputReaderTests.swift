@@ -85,6 +85,19 @@ struct WorkerOutputReaderTests {
         }
     }
 
+    @Test(arguments: [true, false])
+    func aGrandchildFloodingStdoutDoesNotKeepTheStreamOpen(pidfd: Bool) async throws {
+        // `yes` writes as fast as the pipe takes it, so the pipe never goes quiet.
+        let (transcript, _) = try await shell("yes & echo pid=$!; sleep 0.2", pidfd: pidfd)
+        #expect(transcript.last == "<closed>")
+        let pidLine = transcript.first { $0.hasPrefix("pid=") }
+        if let grandchild = pidLine.flatMap({ pid_t($0.dropFirst(4)) }) {
+            kill(grandchild, SIGKILL)
+        } else {
+            Issue.record("no grandchild pid among \(transcript.count) lines")
+        }
+    }
+
     @Test func aReplySplitAcrossManyWritesIsOneLine() async throws {
         let (transcript, _) = try await shell(#"for c in '{"id":' '"t",' '"ok":' 'true}'; do printf '%s' "$c"; sleep 0.02; done; printf '\n'"#)
         #expect(transcript == [#"{"id":"t","ok":true}"#, "<closed>"])

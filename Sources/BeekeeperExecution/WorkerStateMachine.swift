@@ -85,13 +85,7 @@ struct WorkerStateMachine<Job: WorkerMachineJob>: Sendable {
                 state = .idle
                 return Actions(clearDeadline: true, makeIdle: true, finish: (job, result))
             case .failure(let invalid):
-                state = .retiring
-                return Actions(
-                    clearDeadline: true,
-                    warning: .invalidReply(invalid),
-                    retire: true,
-                    finish: (job, .failed(error: "the worker wrote an invalid reply: \(invalid)", transient: true))
-                )
+                return retire(failing: job, with: invalid, warning: .invalidReply(invalid))
             }
         }
     }
@@ -106,14 +100,19 @@ struct WorkerStateMachine<Job: WorkerMachineJob>: Sendable {
             state = .retiring
             return Actions(clearDeadline: true, warning: .wrote(invalid), retire: true)
         case .busy(_, let job):
-            state = .retiring
-            return Actions(
-                clearDeadline: true,
-                warning: .wrote(invalid),
-                retire: true,
-                finish: (job, .failed(error: "the worker wrote an invalid reply: \(invalid)", transient: true))
-            )
+            return retire(failing: job, with: invalid, warning: .wrote(invalid))
         }
+    }
+
+    /// The worker wrote something that is not the running job's reply: it goes, the job fails (transient).
+    private mutating func retire(failing job: Job, with invalid: WorkerReply.InvalidReply, warning: Warning) -> Actions {
+        state = .retiring
+        return Actions(
+            clearDeadline: true,
+            warning: warning,
+            retire: true,
+            finish: (job, .failed(error: "the worker wrote an invalid reply: \(invalid)", transient: true))
+        )
     }
 
     /// The job with this sequence number reached its deadline.

@@ -41,7 +41,12 @@ struct WorkerOutputReaderTests {
     /// Runs `arguments` with the reader on its stdout and stderr; returns what it delivered and
     /// the stderr tail. `pidfd: false` makes the reader poll for the child's exit instead.
     func read(_ arguments: [String], pidfd: Bool = true) async throws -> (transcript: [String], stderr: ByteTail) {
+        ProcessSupervision.prepare()  // SIGPIPE ignored: the probes below get EPIPE instead
         let (reader, stdoutWriteEnd, stderrWriteEnd) = try #require(WorkerOutputReader.makePipes())
+        // Copies of the write ends: once the reader is done, writing to them must fail with
+        // EPIPE, which proves it closed its read ends (whoever else still holds a write end).
+        let probes = [fcntl(stdoutWriteEnd, F_DUPFD_CLOEXEC, 0), fcntl(stderrWriteEnd, F_DUPFD_CLOEXEC, 0)]
+        defer { for probe in probes { close(probe) } }
         let collected = Collected()
         let result = try await Subprocess.run(
             .path(FilePath(arguments[0])),
@@ -59,7 +64,14 @@ struct WorkerOutputReaderTests {
             }
             return await reader.finished()
         }
+        for probe in probes { expectNoReader(probe) }
         return (collected.transcript, result.closureResult)
+    }
+
+    func expectNoReader(_ writeEnd: Int32, sourceLocation: SourceLocation = #_sourceLocation) {
+        let written = write(writeEnd, "x", 1)
+        let error = errno
+        #expect(written == -1 && error == EPIPE, "the read end is still open", sourceLocation: sourceLocation)
     }
 
     func shell(_ script: String, pidfd: Bool = true) async throws -> (transcript: [String], stderr: ByteTail) {
@@ -135,6 +147,18 @@ struct WorkerOutputReaderTests {
         #expect(transcript == ["before", "<closed>"])
         // Stderr is read on until the child exits.
         #expect(stderr.text == "on-stderr\ngone")
+    }
+
+    @Test func aReaderThatNeverStartedClosesItsEnds() throws {
+        ProcessSupervision.prepare()
+        // The spawn failed: Subprocess closed the write ends, the reader is dropped unstarted.
+        var writeEnds: [Int32] = []
+        do {
+            let (_, stdoutWriteEnd, stderrWriteEnd) = try #require(WorkerOutputReader.makePipes())
+            writeEnds = [stdoutWriteEnd, stderrWriteEnd]
+        }
+        defer { for end in writeEnds { close(end) } }
+        for end in writeEnds { expectNoReader(end) }
     }
 
     @Test func aChildThatWritesNothingEndsCleanly() async throws {

@@ -197,7 +197,9 @@ let package = Package(
         .testTarget(name: "BeekeeperGuardianTests", dependencies: ["BeekeeperGuardian", "BeekeeperCore", "BeekeeperConfig", "PCRE2"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeekeeperExecutionTests",
-            dependencies: ["BeekeeperExecution", "BeekeeperCore", "BeekeeperConfig", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BeekeeperExecution", "BeekeeperCore", "BeekeeperConfig", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+            ],
             exclude: ["Bees"],
             swiftSettings: swiftSettings
         ),

@@ -18,8 +18,18 @@ import Sodium
 /// `BEEKEEPER_BENCH_BASELINE_SIDECAR=<binary>` runs the same rounds against that binary too,
 /// alternating with this build's, three rounds each (`BEEKEEPER_BENCH_HTTP_ROUNDS` sets how many).
 /// `BEEKEEPER_BENCH_PERF=<file>` records the
-/// first round of this build's sidecar with `perf record -e cpu-clock -g` into that file.
+/// first round of this build's sidecar with `perf record -e cpu-clock -g` into that file (and
+/// the baseline's into `<file>.baseline`).
+/// `BEEKEEPER_BENCH_PERF_STAT=<directory>` counts, per thread, the context switches and syscalls
+/// of each binary's sidecar during each round's tasks (`perf stat --per-thread`, not `/healthz`)
+/// into `<directory>/<this-build|baseline>-<round>.txt`: hops per task, where CPU per task hides them.
 struct HTTPBenchmark {
+    /// What `BEEKEEPER_BENCH_PERF_STAT` counts (tracepoints need root or a low perf_event_paranoid).
+    static let statEvents = [
+        "context-switches", "raw_syscalls:sys_enter", "syscalls:sys_enter_read", "syscalls:sys_enter_write",
+        "syscalls:sys_enter_poll", "syscalls:sys_enter_epoll_wait", "syscalls:sys_enter_futex",
+    ]
+
     static let name = "http"
     let context: BenchContext
 
@@ -56,6 +66,8 @@ struct HTTPBenchmark {
         defer { if getenv("BEEKEEPER_BENCH_KEEP") == nil { context.remove(directory) } }
         let key = Ed25519.KeyPair.generate()
         let perf = getenv("BEEKEEPER_BENCH_PERF").map { String(cString: $0) }
+        let perfStat = getenv("BEEKEEPER_BENCH_PERF_STAT").map { String(cString: $0) }
+        if let perfStat { mkdir(perfStat, 0o755) }
         var rounds = binaries.count > 1 ? 3 : context.repetitions(3)
         if let text = getenv("BEEKEEPER_BENCH_HTTP_ROUNDS"), let value = Int(String(cString: text)), value > 0 { rounds = value }
         say("http: \(count) signed tasks per round, wrk 64 connections, bee `echo` (worker, \(ColoniesBenchmark.beeConcurrency) Python processes), "
@@ -64,8 +76,11 @@ struct HTTPBenchmark {
         var results: [String: [Round]] = [:]
         for round in 1...rounds {
             for (label, path) in binaries {
-                let profile = round == 1 && label == "this build" ? perf : nil
-                guard let outcome = runRound(binary: path, python: python, directory: directory + "/\(round)-\(results[label]?.count ?? 0)-\(label.prefix(4))", key: key, perf: profile)
+                let profile = round == 1 ? perf.map { label == "this build" ? $0 : $0 + ".baseline" } : nil
+                let stat = perfStat.map { $0 + "/" + (label == "this build" ? "this-build" : "baseline") + "-\(round).txt" }
+                guard let outcome = runRound(
+                    binary: path, python: python, directory: directory + "/\(round)-\(results[label]?.count ?? 0)-\(label.prefix(4))", key: key,
+                    perf: profile, perfStat: stat)
                 else {
                     say("http: round \(round) of \(label) failed")
                     continue
@@ -106,7 +121,7 @@ struct HTTPBenchmark {
     }
 
     /// One fresh sidecar: the signed tasks, then `/healthz`, then its peak RSS; stopped after.
-    private func runRound(binary: String, python: String, directory: String, key: Ed25519.KeyPair, perf: String?) -> Round? {
+    private func runRound(binary: String, python: String, directory: String, key: Ed25519.KeyPair, perf: String?, perfStat: String?) -> Round? {
         mkdir(directory, 0o755)
         let port = LocalPort.free()
         guard let sidecar = ColoniesBenchmark.startSidecar(
@@ -121,6 +136,11 @@ struct HTTPBenchmark {
             recorder = ChildProcess(
                 ["perf", "record", "-e", "cpu-clock", "-g", "-p", String(sidecar.pid), "-o", perf], logPath: directory + "/perf.log")
             usleep(500_000)  // perf attaches to every thread before the load starts
+        } else if let perfStat {
+            recorder = ChildProcess(
+                ["perf", "stat", "--per-thread", "-e", Self.statEvents.joined(separator: ","), "-p", String(sidecar.pid), "-o", perfStat],
+                logPath: directory + "/perf.log")
+            usleep(500_000)
         }
         let sidecarBefore = ProcessCPU.seconds(sidecar.pid)
         let beesBefore = ProcessCPU.children(sidecar.pid).map { ProcessCPU.treeSeconds($0) }.reduce(0, +)
@@ -130,7 +150,7 @@ struct HTTPBenchmark {
         if let recorder {
             kill(recorder.pid, SIGINT)
             _ = recorder.wait()
-            say("http: perf profile of this build's sidecar in \(perf!) (perf report -i \(perf!) --no-children)")
+            say("http: perf \(perf != nil ? "profile" : "counts") of the sidecar in \(perf ?? perfStat!) (\(result.map { "\(Int($0.requests))" } ?? "no") tasks)")
         }
         guard let result else { return nil }
         let healthz = load.plainGetRate(port: port, path: "/healthz", seconds: context.quick ? 1 : 3, directory: directory) ?? .nan

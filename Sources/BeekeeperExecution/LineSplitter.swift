@@ -16,26 +16,35 @@ struct LineSplitter: Sendable {
         self.maxLineLength = maxLineLength
     }
 
-    mutating func feed(_ chunk: [UInt8]) -> [Piece] {
+    /// Takes any contiguous bytes (an array, or the reusable read buffer of
+    /// ``WorkerOutputReader`` without a copy into an array first).
+    mutating func feed<Bytes: RandomAccessCollection<UInt8>>(_ chunk: Bytes) -> [Piece] where Bytes.Index == Int {
         var pieces: [Piece] = []
         var start = chunk.startIndex
         while start < chunk.endIndex {
             let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n"))
+            let end = newline ?? chunk.endIndex
             if !skipping {
-                pending.append(contentsOf: chunk[start..<(newline ?? chunk.endIndex)])
-                if pending.count > maxLineLength {
-                    pieces.append(.tooLong(Array(pending.prefix(256))))
+                if pending.count + (end - start) > maxLineLength {
+                    pending.append(contentsOf: chunk[start..<min(end, start + Self.excerptBytes)])
+                    pieces.append(.tooLong(Array(pending.prefix(Self.excerptBytes))))
                     pending = []
                     skipping = true
+                } else if newline != nil, pending.isEmpty {
+                    // The common case, a whole line inside one read: one copy, straight from the chunk.
+                    pieces.append(.line(Self.trimCarriageReturn(Array(chunk[start..<end]))))
+                } else {
+                    pending.append(contentsOf: chunk[start..<end])
+                    if newline != nil {
+                        pieces.append(.line(Self.trimCarriageReturn(pending)))
+                        // Not removeAll(keepingCapacity:): the line just emitted shares the storage,
+                        // so that would copy it, at the size of the longest line seen so far.
+                        pending = []
+                    }
                 }
             }
             guard let newline else { break }
-            if skipping {
-                skipping = false
-            } else {
-                pieces.append(.line(Self.trimCarriageReturn(pending)))
-            }
-            pending.removeAll(keepingCapacity: true)
+            skipping = false
             start = newline + 1
         }
         return pieces
@@ -51,7 +60,11 @@ struct LineSplitter: Sendable {
         return Self.trimCarriageReturn(pending)
     }
 
+    private static let excerptBytes = 256
+
     private static func trimCarriageReturn(_ line: [UInt8]) -> [UInt8] {
-        line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : line
+        var line = line
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return line
     }
 }

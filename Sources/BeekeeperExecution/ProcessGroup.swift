@@ -88,7 +88,7 @@ struct ProcessGroup: Sendable {
     }
 
     /// Reads state, ppid and pgrp from `/proc/PID/stat`: `pid (comm) S ppid pgrp ...`.
-    private static func stat(of pid: pid_t) -> (state: UInt8, parent: pid_t, group: pid_t)? {
+    static func stat(of pid: pid_t) -> (state: UInt8, parent: pid_t, group: pid_t)? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -50,20 +50,8 @@ final class WorkerInput: Sendable {
     /// child's fd 0 and closes it here after the spawn) and this writer over the write end.
     /// - Parameter failure: called with the sequence number of a line that could not be written, and why.
     static func makePipe(failure: @escaping @Sendable (UInt64, String) -> Void) -> (readEnd: Int32, input: WorkerInput)? {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { return nil }
-        // Close-on-exec right after: Swift's Glibc does not offer pipe2, and the window does not
-        // matter for the children that count, since Subprocess marks every descriptor above 2
-        // close-on-exec in a child before it runs the bee.
-        let flags = fcntl(ends[1], F_GETFL)
-        guard fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0,
-            flags >= 0, fcntl(ends[1], F_SETFL, flags | O_NONBLOCK) == 0
-        else {
-            close(ends[0])
-            close(ends[1])
-            return nil
-        }
-        return (ends[0], WorkerInput(fd: ends[1], failure: failure))
+        guard let pipe = BeePipe(sidecarEnd: .write) else { return nil }
+        return (pipe.read, WorkerInput(fd: pipe.write, failure: failure))
     }
 
     private init(fd: Int32, failure: @escaping @Sendable (UInt64, String) -> Void) {

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import Subprocess
 import Synchronization
@@ -82,13 +89,23 @@ final class WorkerSlot: Sendable {
             pool.countFailedStart()
             return
         }
-        let (events, continuation) = AsyncStream.makeStream(of: WorkerEvent.self)
-        guard let (stdinReadEnd, input) = WorkerInput.makePipe(failure: { continuation.yield(.writeFailed($0, $1)) }) else {
+        let relay = WorkerRelay()
+        // Whatever happens below, the process and its stdin/deadline callbacks let go of each other.
+        defer { relay.detach() }
+        guard let (stdinReadEnd, input) = WorkerInput.makePipe(failure: { relay.worker?.writeFailed($0, error: $1) }) else {
             logger.error("could not create the bee worker's stdin pipe")
             pool.countFailedStart()
             return
         }
         defer { input.finish() }
+        guard let (reader, stdoutWriteEnd, stderrWriteEnd) = WorkerOutputReader.makePipes() else {
+            close(stdinReadEnd)
+            logger.error("could not create the bee worker's stdout and stderr pipes")
+            pool.countFailedStart()
+            return
+        }
+        let deadlines = DeadlineWatch { relay.worker?.deadlinePassed($0) }
+        defer { deadlines.stop() }
         let terminator = GroupTerminator(grace: killGrace)
         let workerID = Self.nextWorkerID.wrappingAdd(1, ordering: .relaxed).newValue
 
@@ -96,32 +113,40 @@ final class WorkerSlot: Sendable {
             group.addTask { await terminator.escalate() }
             let result: Result<(TerminationStatus, WorkerLoopEnd), any Error>
             do {
+                // Our own pipes on all three: WorkerInput writes stdin, WorkerOutputReader reads
+                // stdout and stderr; Subprocess spawns, reaps, and closes the child's ends.
                 let finished = try await Subprocess.run(
                     configuration,
-                    // Our own pipe, written by WorkerInput (the read end is the child's stdin).
                     input: .fileDescriptor(FileDescriptor(rawValue: stdinReadEnd), closeAfterSpawningProcess: true),
-                    output: .sequence,
-                    error: .sequence
+                    output: .fileDescriptor(FileDescriptor(rawValue: stdoutWriteEnd), closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(FileDescriptor(rawValue: stderrWriteEnd), closeAfterSpawningProcess: true)
                 ) { execution in
-                    let worker = WorkerProcess(id: workerID, pid: execution.processIdentifier.value, events: continuation)
+                    var logger = self.logger
+                    logger[metadataKey: "pid"] = "\(execution.processIdentifier.value)"
+                    let worker = WorkerProcess(
+                        id: workerID,
+                        pid: execution.processIdentifier.value,
+                        input: input,
+                        deadlines: deadlines,
+                        pool: pool,
+                        terminator: terminator,
+                        stopRequested: stopRequested,
+                        logger: logger
+                    )
+                    relay.attach(worker)
                     terminator.attach(ProcessGroup(id: worker.pid))
+                    // Live before anything can retire it (its stdout ending, a stop): a retirement
+                    // before it joined the pool would leave it counted live forever.
+                    pool.becameLive(worker)
+                    reader.start(pid: worker.pid, processFD: WorkerOutputReader.processDescriptor(of: execution.processIdentifier), logger: logger) { worker.received($0) }
                     let stopping = state.withLock { state in
                         state.current = worker
                         return stopRequested.hasFired
                     }
                     if stopping { worker.stop() }
-                    var logger = self.logger
-                    logger[metadataKey: "pid"] = "\(worker.pid)"
                     logger.debug("bee worker started")
-                    pool.becameLive(worker)
-                    return await WorkerEventLoop(
-                        worker: worker,
-                        input: input,
-                        pool: pool,
-                        terminator: terminator,
-                        stopRequested: stopRequested,
-                        logger: logger
-                    ).run(execution: execution, events: events, continuation: continuation)
+                    let stderr = await reader.finished()
+                    return worker.end(stderr: stderr)
                 }
                 result = .success((finished.terminationStatus, finished.closureResult))
             } catch {
@@ -133,7 +158,6 @@ final class WorkerSlot: Sendable {
             return result
         }
         state.withLock { $0.current = nil }
-        continuation.finish()
 
         switch outcome {
         case .failure(let error):

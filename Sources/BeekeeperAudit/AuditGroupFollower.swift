@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Work that may reach the disk only after some audit records have, done as part of their group
 /// commit instead of after it: an append names one with ``AuditLog/append(_:followedBy:)``.
 ///
@@ -9,10 +11,13 @@
 public protocol AuditGroupFollower: AnyObject, Sendable {
     /// Runs on the log's I/O queue once per group, with the items of every append of the group
     /// that named this follower, in seq order: after the group was written and (in `always` and
-    /// `batch`) fdatasync'ed, and before any appender of the group is resumed. Never runs for a
-    /// group whose write or fdatasync failed. The log's writer waits for it, so keep it to a write
-    /// and an fdatasync; it cannot fail the group, so it reports its own errors.
-    func groupDurable(_ items: [[UInt8]])
+    /// `batch`) fdatasync'ed. Never runs for a group whose write or fdatasync failed. The log's
+    /// writer waits for it, so it should only start its work (a write) and call `done`, from any
+    /// thread, once that work is as durable as it must be (its own fdatasync, on its own queue):
+    /// the group's appenders are resumed only after every follower of the group called `done`,
+    /// while the writer goes on with the next group. `done` must be called exactly once, failure
+    /// or not: the follower cannot fail the group, so it reports its own errors.
+    func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void)
 }
 
 /// What one append hands its follower once its records are durable.
@@ -40,7 +45,37 @@ struct AuditFollowUpBatches: Sendable {
         }
     }
 
-    func run() {
-        for batch in batches { batch.follower.groupDurable(batch.items) }
+    var count: Int { batches.count }
+
+    func run(_ gate: AuditFollowUpGate) {
+        for batch in batches { batch.follower.groupDurable(batch.items) { gate.arrive() } }
+    }
+}
+
+/// Resumes a group's appenders once both the log's bookkeeping of the group (seq, chain, the
+/// commit observer: Guardian stats stay exact) and every follower of the group are done,
+/// whichever comes last and on whatever thread it comes.
+final class AuditFollowUpGate: Sendable {
+    private struct State {
+        var remaining: Int
+        var resume: (@Sendable () -> Void)?
+    }
+
+    private let state: Mutex<State>
+
+    /// `followers` parties besides the log itself.
+    init(followers: Int) { state = Mutex(State(remaining: followers + 1)) }
+
+    /// A follower is done.
+    func arrive() { arrive(resume: nil) }
+
+    /// The log is done with the group; `resume` answers its appenders.
+    func arrive(resume: (@Sendable () -> Void)?) {
+        let ready = state.withLock { state -> (@Sendable () -> Void)? in
+            if let resume { state.resume = resume }
+            state.remaining -= 1
+            return state.remaining == 0 ? state.resume : nil
+        }
+        ready?()
     }
 }

@@ -114,7 +114,7 @@ extension AuditLog {
     }
 
     /// Assigns seq, ts and chain to a group, writes it with one write (and one fdatasync when
-    /// `sync`), runs its follow-ups, and resumes its waiters. On failure the bytes that reached
+    /// `sync`), starts its follow-ups, and resumes its waiters (once the follow-ups are done). On failure the bytes that reached
     /// the file are cut off, seq and chain stay where they were, no follow-up runs, and `health`
     /// turns failing. Returns nil on success, else the error.
     @discardableResult
@@ -127,16 +127,22 @@ extension AuditLog {
         let sync = forceSync || options.fsync == .always || (options.fsync == .batch && !detachedOnly)
         let job = writeJob(sync: sync)
         // On the I/O queue, in the same hop: the follow-ups start only once `job` has made the
-        // group durable (it throws otherwise), and the appenders are resumed only after them.
+        // group durable (it throws otherwise). The appenders are resumed once the followers are
+        // done too (the gate), while this writer goes on with the next group.
         let followUps = AuditFollowUpBatches(group.lazy.compactMap(\.followUp))
+        let gate = followUps.count == 0 ? nil : AuditFollowUpGate(followers: followUps.count)
         let outcome = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in
             let written = try job.run()
-            followUps.run()
+            if let gate { followUps.run(gate) }
             return written
         }
         switch finish(assembled, outcome, groups: group.lazy.map(\.records)) {
         case .success(let seqs):
-            for (index, append) in group.enumerated() { append.waiter?.resume(returning: .success(seqs[index])) }
+            let waiters = group.map(\.waiter)
+            let resume: @Sendable () -> Void = {
+                for (index, waiter) in waiters.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
+            }
+            if let gate { gate.arrive(resume: resume) } else { resume() }
             return nil
         case .failure(let error):
             for append in group { append.waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }

@@ -188,8 +188,9 @@ public actor AuditLog {
 
     /// ``append(_:)``, and `followUp` runs as part of the records' group commit: on the I/O
     /// queue, right after the group's write and (in `always` and `batch`) its fdatasync
-    /// succeeded, before this call returns (``AuditGroupFollower``). So whatever the follower
-    /// writes becomes durable only after these records are, and the caller waits once for both.
+    /// succeeded; this call returns once the follower said it is done (``AuditGroupFollower``).
+    /// So whatever the follower writes becomes durable only after these records are, and the
+    /// caller waits once for both.
     /// When the group fails the follow-up does not run (with `failClosed` off the call then
     /// returns no seqs, as ``append(_:)`` does). In `interval` and `none` the append goes
     /// through the writer's queue, not inline, and the follow-up runs after the plain write.

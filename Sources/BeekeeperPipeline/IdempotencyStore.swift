@@ -1,6 +1,5 @@
 import BeekeeperAudit
 import BeekeeperCore
-import Dispatch
 import Foundation
 package import Logging
 #if canImport(Glibc)
@@ -53,18 +52,10 @@ package actor IdempotencyStore {
     private let retention: Double
     private let journalPath: String
     /// The journal file; outcomes on the task path reach it through their audit record's group
-    /// commit (``IdempotencyJournal/groupDurable(_:)``), the others through ``finish(_:outcome:)``.
+    /// commit (``IdempotencyJournal/groupDurable(_:done:)``), the others through ``finish(_:outcome:)``.
     nonisolated let journal: IdempotencyJournal?
     private let logger: Logger
 
-    // Group commit of the journal for ``finish(_:outcome:)``: a finished outcome is as durable as
-    // the audit record behind it before the source answers, without one fdatasync per task. Lines
-    // are written at once; the first finisher starts an fdatasync, and every finisher that wrote
-    // while it ran waits for the next one, which covers them all.
-    private let syncQueue = DispatchQueue(label: "beekeeper.idempotency.sync")
-    private var linesWritten: UInt64 = 0
-    private var syncing = false
-    private var syncWaiters: [(upTo: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
     /// How many fdatasync calls the journal has had for finished outcomes, by either path (tests
     /// check the group commit with it).
     package var journalSyncs: Int { journal?.syncCount ?? 0 }
@@ -237,37 +228,10 @@ package actor IdempotencyStore {
                 metadata: ["task_id": "\(id)", "errno": "\(failed)"])
             return
         }
-        linesWritten += 1
-        let upTo = linesWritten
+        // Grouped: finishes (and audit groups' lines) written while an fdatasync runs share the next.
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            syncWaiters.append((upTo, waiter))
-            if !syncing { startSync(journal) }
+            journal.syncWritten { waiter.resume() }
         }
-    }
-
-    /// One fdatasync covering every line written so far, off the cooperative pool; when it is
-    /// done, those lines' finishers go on and the next group (written meanwhile) starts its own.
-    private func startSync(_ journal: IdempotencyJournal) {
-        syncing = true
-        let upTo = linesWritten
-        let queue = syncQueue
-        Task {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                queue.async {
-                    journal.syncLines()
-                    continuation.resume()
-                }
-            }
-            self.syncDone(upTo: upTo, journal: journal)
-        }
-    }
-
-    private func syncDone(upTo: UInt64, journal: IdempotencyJournal) {
-        let done = syncWaiters.filter { $0.upTo <= upTo }
-        syncWaiters.removeAll { $0.upTo <= upTo }
-        syncing = false
-        if !syncWaiters.isEmpty { startSync(journal) }
-        for entry in done { entry.waiter.resume() }
     }
 
     /// Forgets a claim whose task was not run (queue full, audit unavailable): the client may retry the same id.

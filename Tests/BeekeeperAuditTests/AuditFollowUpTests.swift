@@ -21,9 +21,10 @@ struct AuditFollowUpTests {
 
         init(segment: String) { self.segment = segment }
 
-        func groupDurable(_ items: [[UInt8]]) {
+        func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
             let lines = (try? TestSupport.lines(segment)) ?? []
             calls.withLock { $0.append(Call(items: items.map { String(decoding: $0, as: UTF8.self) }, segmentLines: lines)) }
+            done()
         }
 
         var snapshot: [Call] { calls.withLock { $0 } }
@@ -46,6 +47,44 @@ struct AuditFollowUpTests {
         #expect(calls.first?.items == ["line-a"])
         #expect(calls.first?.segmentLines.last?.contains(#""task_id":"a""#) == true, "the record was not written before its follow-up")
         #expect(await log.statistics.fsyncs == 1)
+        try await log.close()
+    }
+
+    /// Keeps each `done` until the test releases it.
+    final class HoldingFollower: AuditGroupFollower {
+        let held = Mutex<[@Sendable () -> Void]>([])
+
+        func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
+            held.withLock { $0.append(done) }
+        }
+
+        var heldCount: Int { held.withLock { $0.count } }
+
+        func release() {
+            for done in held.withLock({ held in defer { held = [] }; return held }) { done() }
+        }
+    }
+
+    @Test("the appender is resumed only once its follower called done; the writer goes on meanwhile")
+    func waitsForDone() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let log = try await TestSupport.open(directory)
+        let follower = HoldingFollower()
+        let returned = Mutex(false)
+        let append = Task {
+            let seqs = try await log.append([TestSupport.task("task.succeeded", "a")], followedBy: AuditFollowUp(follower: follower, item: [1]))
+            returned.withLock { $0 = true }
+            return seqs
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while follower.heldCount == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(follower.heldCount == 1)
+        // The writer is free: a plain append behind the held group commits and returns.
+        #expect(try await log.append([TestSupport.task("task.received", "b")]) == [2])
+        #expect(!returned.withLock { $0 }, "the appender was resumed before its follower was done")
+        follower.release()
+        #expect(try await append.value == [1])
         try await log.close()
     }
 

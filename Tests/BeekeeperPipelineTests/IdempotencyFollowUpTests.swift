@@ -105,7 +105,7 @@ struct IdempotencyFollowUpTests {
         #expect(types == ["task.received", "task.approved", "task.started", "task.succeeded"])
     }
 
-    @Test("concurrent blocked tasks: one journal write and fdatasync per audit group commit, all replay after a restart")
+    @Test("concurrent blocked tasks: at most one journal fdatasync per audit group commit, all replay after a restart")
     func concurrentGroups() async throws {
         let first = try await PipelineFixture.make()
         defer { first.cleanup() }
@@ -120,8 +120,9 @@ struct IdempotencyFollowUpTests {
         }
         let syncs = await first.pipeline.idempotency.journalSyncs
         let auditSyncs = await first.audit.statistics.fsyncs
-        // Every audit group here carried journal lines (no bee, no detached record, no checkpoint).
-        #expect(UInt64(syncs) == auditSyncs, "\(syncs) journal fdatasyncs for \(auditSyncs) audit group commits")
+        // Every audit group here carried journal lines (no bee, no detached record, no checkpoint),
+        // and groups whose lines were written while a journal fdatasync ran share the next one.
+        #expect(UInt64(syncs) <= auditSyncs, "\(syncs) journal fdatasyncs for \(auditSyncs) audit group commits")
         #expect(syncs >= 1 && syncs < count, "\(syncs) journal fdatasyncs for \(count) tasks: no grouping")
         let ids = try first.journalIDs()
         #expect(ids.count == count && Set(ids) == Set((0..<count).map { "c-\($0)" }))

@@ -15,9 +15,10 @@ extension TaskPipeline {
     /// Durable waits on this path, `batch` and `always`: at most two per task (SPEC section 1).
     /// (1) `task.received` + `task.approved` before the bee runs; `task.started` is queued
     /// detached (``AttemptAuditor``), with no wait of its own; (2) the terminal record, whose
-    /// group commit also writes and fdatasyncs the journal line after the record's fdatasync, so
-    /// the line is never durable before the record. A blocked task has one: the group holding
-    /// `task.blocked` carries its journal line.
+    /// group commit also writes the journal line after the record's fdatasync (so the line is
+    /// never durable before the record) and resumes the task once the journal's fdatasync is done
+    /// (``IdempotencyJournal``). A blocked task has one: the group holding `task.blocked` carries
+    /// its journal line.
     func execute(_ submission: TaskSubmission, id: String) async -> (TaskOutcome, journalledAt: Double?) {
         let beeName = beeLabel(submission.funcname)
         let funcname = funcnameLabel(submission.funcname)
@@ -35,6 +36,7 @@ extension TaskPipeline {
             blocked = (kind, journalFollowUp(id, outcome: kind, payloadSHA256: submission.payloadSHA256))
         }
         let decided: [UInt64]
+        // The task's first durable wait (of two; a blocked task's only one, its journal line riding on it).
         do {
             decided = try await record(
                 [
@@ -119,6 +121,7 @@ extension TaskPipeline {
         // The bee has run, and the answer must not precede its record: retry while the source waits
         // (7 attempts over about 6 s, so a short disk hiccup still gets the real answer). The journal
         // line rides on each attempt and is written only by the one whose group became durable.
+        // This is the task's second and last durable wait (the first: received + approved above).
         let journal = journalFollowUp(id, outcome: kind, payloadSHA256: payloadSHA256)
         for attempt in 0..<Self.terminalRecordAttempts {
             if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 << (attempt - 1))) }

@@ -114,9 +114,9 @@ extension AuditLog {
     }
 
     /// Assigns seq, ts and chain to a group, writes it with one write (and one fdatasync when
-    /// `sync`), starts its follow-ups, and resumes its waiters (once the follow-ups are done). On failure the bytes that reached
-    /// the file are cut off, seq and chain stay where they were, no follow-up runs, and `health`
-    /// turns failing. Returns nil on success, else the error.
+    /// `sync`), starts its follow-ups, and resumes its waiters (once the follow-ups are done).
+    /// On failure the bytes that reached the file are cut off, seq and chain stay where they
+    /// were, no follow-up runs, and `health` turns failing. Returns nil on success, else the error.
     @discardableResult
     func commit(_ group: [PendingAppend], forceSync: Bool = false, detachedOnly: Bool = false) async -> AuditError? {
         guard phase != .closed else {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""System calls and context switches per task, by sidecar thread (BENCHMARKS.md section 21).
+"""System calls and context switches per task, by sidecar thread (BENCHMARKS.md section 23).
 
 usage:
   perf record -a -o SYS.DATA -e 'sched:sched_switch,syscalls:sys_enter_read,syscalls:sys_enter_write,\

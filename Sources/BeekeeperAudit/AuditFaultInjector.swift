@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Lets tests make the next writes or fsyncs of the live segment fail as a full or broken disk
-/// would, after a part of the group reached the file. Production logs have none.
-final class AuditFaultInjector: Sendable {
+/// would, after a part of the group reached the file. Production logs have none. `package` so
+/// that a file written beside the log (the idempotency journal) fails the same way in tests.
+package final class AuditFaultInjector: Sendable {
     private struct State {
         var failingWrites = 0
         var failingSyncs = 0
@@ -11,10 +12,10 @@ final class AuditFaultInjector: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
     /// The next `count` group writes write half their bytes, then fail with `code`.
-    func failWrites(_ count: Int, errno code: Int32) {
+    package func failWrites(_ count: Int, errno code: Int32) {
         state.withLock {
             $0.failingWrites = count
             $0.code = code
@@ -22,7 +23,7 @@ final class AuditFaultInjector: Sendable {
     }
 
     /// The next `count` fdatasyncs fail with `code` (after the write succeeded).
-    func failSyncs(_ count: Int, errno code: Int32) {
+    package func failSyncs(_ count: Int, errno code: Int32) {
         state.withLock {
             $0.failingSyncs = count
             $0.code = code
@@ -30,7 +31,7 @@ final class AuditFaultInjector: Sendable {
     }
 
     /// nil to write normally, else the errno to fail with after a partial write.
-    func takeWriteFault() -> Int32? {
+    package func takeWriteFault() -> Int32? {
         state.withLock { state -> Int32? in
             guard state.failingWrites > 0 else { return nil }
             state.failingWrites -= 1
@@ -38,7 +39,7 @@ final class AuditFaultInjector: Sendable {
         }
     }
 
-    func takeSyncFault() -> Int32? {
+    package func takeSyncFault() -> Int32? {
         state.withLock { state -> Int32? in
             guard state.failingSyncs > 0 else { return nil }
             state.failingSyncs -= 1

@@ -41,6 +41,13 @@ extension AuditLog {
         return PreparedRecord(record)
     }
 
+    func prepare(_ records: [AuditRecord]) throws(AuditError) -> [PreparedRecord] {
+        var prepared: [PreparedRecord] = []
+        prepared.reserveCapacity(records.count)
+        for record in records { prepared.append(try prepare(record)) }
+        return prepared
+    }
+
     func startDraining() {
         guard !draining else { return }
         draining = true
@@ -57,17 +64,17 @@ extension AuditLog {
             var index = 0
             while index < batch.count {
                 switch batch[index] {
-                case .records(let records, let waiter):
-                    var group: [([PreparedRecord], RecordsWaiter?)] = [(records, waiter)]
+                case .records(let first):
+                    var group = [first]
                     index += 1
                     if options.fsync != .always {
-                        while index < batch.count, case .records(let more, let moreWaiter) = batch[index] {
-                            group.append((more, moreWaiter))
+                        while index < batch.count, case .records(let more) = batch[index] {
+                            group.append(more)
                             index += 1
                         }
                     }
                     // Detached records alone need no fdatasync: the next waited group's covers them.
-                    let failure = await commit(group, detachedOnly: group.allSatisfy { $0.1 == nil })
+                    let failure = await commit(group, detachedOnly: group.allSatisfy { $0.waiter == nil })
                     if failure == nil, phase != .closed, live.size >= Int64(options.rotateBytes) {
                         _ = await rotateNow()
                     }
@@ -107,27 +114,38 @@ extension AuditLog {
     }
 
     /// Assigns seq, ts and chain to a group, writes it with one write (and one fdatasync when
-    /// `sync`), and resumes its waiters. On failure the bytes that reached the file are cut
-    /// off, seq and chain stay where they were, and `health` turns failing.
-    /// Returns nil on success, else the error.
+    /// `sync`), starts its follow-ups, and resumes its waiters (once the follow-ups are done).
+    /// On failure the bytes that reached the file are cut off, seq and chain stay where they
+    /// were, no follow-up runs, and `health` turns failing. Returns nil on success, else the error.
     @discardableResult
-    func commit(
-        _ group: [([PreparedRecord], RecordsWaiter?)], forceSync: Bool = false, detachedOnly: Bool = false
-    ) async -> AuditError? {
+    func commit(_ group: [PendingAppend], forceSync: Bool = false, detachedOnly: Bool = false) async -> AuditError? {
         guard phase != .closed else {
-            for (_, waiter) in group { waiter?.resume(returning: .failure(.closed)) }
+            for append in group { append.waiter?.resume(returning: .failure(.closed)) }
             return .closed
         }
-        let assembled = assemble(group.lazy.map(\.0))
+        let assembled = assemble(group.lazy.map(\.records))
         let sync = forceSync || options.fsync == .always || (options.fsync == .batch && !detachedOnly)
         let job = writeJob(sync: sync)
-        let outcome = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in try job.run() }
-        switch finish(assembled, outcome, groups: group.lazy.map(\.0)) {
+        // On the I/O queue, in the same hop: the follow-ups start only once `job` has made the
+        // group durable (it throws otherwise). The appenders are resumed once the followers are
+        // done too (the gate), while this writer goes on with the next group.
+        let followUps = AuditFollowUpBatches(group.lazy.compactMap(\.followUp))
+        let gate = followUps.count == 0 ? nil : AuditFollowUpGate(followers: followUps.count)
+        let outcome = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in
+            let written = try job.run()
+            if let gate { followUps.run(gate) }
+            return written
+        }
+        switch finish(assembled, outcome, groups: group.lazy.map(\.records)) {
         case .success(let seqs):
-            for (index, (_, waiter)) in group.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
+            let waiters = group.map(\.waiter)
+            let resume: @Sendable () -> Void = {
+                for (index, waiter) in waiters.enumerated() { waiter?.resume(returning: .success(seqs[index])) }
+            }
+            if let gate { gate.arrive(resume: resume) } else { resume() }
             return nil
         case .failure(let error):
-            for (_, waiter) in group { waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }
+            for append in group { append.waiter?.resume(returning: options.failClosed ? .failure(error) : .success([])) }
             return error
         }
     }
@@ -272,7 +290,7 @@ extension AuditLog {
         let record = AuditRecord(
             type: AuditChain.checkpointType,
             fields: [.init("key", .string(signingKey.publicKey.hex)), .init("sig", .string(Base64.encode(signature)))])
-        if let error = await commit([([PreparedRecord(record)], nil)], forceSync: sync) { return .failure(error) }
+        if let error = await commit([PendingAppend(records: [PreparedRecord(record)], waiter: nil)], forceSync: sync) { return .failure(error) }
         recordsSinceCheckpoint = 0
         lastCheckpointAt = clock()
         if !unsynced { await savePosition() }

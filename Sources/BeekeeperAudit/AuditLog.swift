@@ -80,9 +80,16 @@ public actor AuditLog {
 
     enum Control: Hashable { case checkpoint, rotate, sync, probe, close }
 
+    /// One call's records on their way to the writer.
+    struct PendingAppend {
+        var records: [PreparedRecord]
+        /// nil marks detached records (``appendDetached(_:)``).
+        var waiter: RecordsWaiter?
+        var followUp: AuditFollowUp? = nil
+    }
+
     enum PendingItem {
-        /// A nil waiter marks detached records (``appendDetached(_:)``).
-        case records([PreparedRecord], RecordsWaiter?)
+        case records(PendingAppend)
         case control(Control, ControlWaiter?)
     }
 
@@ -172,13 +179,27 @@ public actor AuditLog {
     public func append(_ records: [AuditRecord]) async throws(AuditError) -> [UInt64] {
         guard phase == .open else { throw .closed }
         if records.isEmpty { return [] }
-        var prepared: [PreparedRecord] = []
-        prepared.reserveCapacity(records.count)
-        for record in records { prepared.append(try prepare(record)) }
+        let prepared = try prepare(records)
         if options.fsync == .none || options.fsync == .interval, !draining, pending.isEmpty {
             return try commitInline(prepared)
         }
         return try await enqueue(prepared)
+    }
+
+    /// ``append(_:)``, and `followUp` runs as part of the records' group commit: on the I/O
+    /// queue, right after the group's write and (in `always` and `batch`) its fdatasync
+    /// succeeded; this call returns once the follower said it is done (``AuditGroupFollower``).
+    /// So whatever the follower writes becomes durable only after these records are, and the
+    /// caller waits once for both.
+    /// When the group fails the follow-up does not run (with `failClosed` off the call then
+    /// returns no seqs, as ``append(_:)`` does). In `interval` and `none` the append goes
+    /// through the writer's queue, not inline, and the follow-up runs after the plain write.
+    /// Empty `records` return at once and the follow-up does not run.
+    @discardableResult
+    public func append(_ records: [AuditRecord], followedBy followUp: AuditFollowUp) async throws(AuditError) -> [UInt64] {
+        guard phase == .open else { throw .closed }
+        if records.isEmpty { return [] }
+        return try await enqueue(try prepare(records), followUp: followUp)
     }
 
     /// Queues `records` behind everything appended so far and returns without waiting for the
@@ -190,10 +211,7 @@ public actor AuditLog {
     public func appendDetached(_ records: [AuditRecord]) throws(AuditError) {
         guard phase == .open else { throw .closed }
         if records.isEmpty { return }
-        var prepared: [PreparedRecord] = []
-        prepared.reserveCapacity(records.count)
-        for record in records { prepared.append(try prepare(record)) }
-        pending.append(.records(prepared, nil))
+        pending.append(.records(PendingAppend(records: try prepare(records), waiter: nil)))
         startDraining()
     }
 
@@ -241,9 +259,9 @@ public actor AuditLog {
         return result
     }
 
-    func enqueue(_ records: [PreparedRecord]) async throws(AuditError) -> [UInt64] {
+    func enqueue(_ records: [PreparedRecord], followUp: AuditFollowUp? = nil) async throws(AuditError) -> [UInt64] {
         try await withCheckedContinuation { (waiter: RecordsWaiter) in
-            pending.append(.records(records, waiter))
+            pending.append(.records(PendingAppend(records: records, waiter: waiter, followUp: followUp)))
             startDraining()
         }.get()
     }

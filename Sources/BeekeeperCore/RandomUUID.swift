@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// Foundation's `UUID()` on Linux reads `/dev/urandom` once per id and formats it with
 /// `sprintf`, then the caller lowercased the String: a system call and a formatted print per
-/// task on the request path (BENCHMARKS 21). Here the bytes come from the system's CSPRNG
+/// task on the request path (BENCHMARKS 23). Here the bytes come from the system's CSPRNG
 /// (`SystemRandomNumberGenerator`, getrandom) 4 KiB at a time, so one call serves 256 ids, and
 /// the text is written straight into the String's storage.
 package enum RandomUUID {

@@ -24,11 +24,18 @@ public final class AuditRecorder: Sendable {
 
     public var lastDurableSeq: UInt64 { durableSeq.load(ordering: .relaxed) }
 
-    /// Appends and waits for durability; counts records and failures.
+    /// Appends and waits for durability; counts records and failures. A `followUp` runs as part
+    /// of the records' group commit, once they are durable (``AuditLog/append(_:followedBy:)``);
+    /// it did run when the returned seqs are not empty.
     @discardableResult
-    public func record(_ records: [AuditRecord]) async throws -> [UInt64] {
+    public func record(_ records: [AuditRecord], followedBy followUp: AuditFollowUp? = nil) async throws -> [UInt64] {
         do {
-            let seqs = try await audit.append(records)
+            let seqs: [UInt64]
+            if let followUp {
+                seqs = try await audit.append(records, followedBy: followUp)
+            } else {
+                seqs = try await audit.append(records)
+            }
             // With fail_closed off a failed append drops the records and returns no seqs: work goes on unaudited.
             guard seqs.count == records.count else {
                 metrics.auditWriteErrors.labels().increment()

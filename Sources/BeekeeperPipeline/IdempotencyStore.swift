@@ -1,5 +1,5 @@
+import BeekeeperAudit
 import BeekeeperCore
-import Dispatch
 import Foundation
 package import Logging
 #if canImport(Glibc)
@@ -51,21 +51,21 @@ package actor IdempotencyStore {
     private var expiredEntries = 0
     private let retention: Double
     private let journalPath: String
-    private var journal: FileHandle?
+    /// The journal file; outcomes on the task path reach it through their audit record's group
+    /// commit (``IdempotencyJournal/groupDurable(_:done:)``), the others through ``finish(_:outcome:)``.
+    nonisolated let journal: IdempotencyJournal?
     private let logger: Logger
 
-    // Group commit of the journal: a finished outcome is as durable as the audit record behind
-    // it before the source answers, without one fdatasync per task. Lines are written at once;
-    // the first finisher starts an fdatasync, and every finisher that wrote while it ran waits
-    // for the next one, which covers them all.
-    private let syncQueue = DispatchQueue(label: "beekeeper.idempotency.sync")
-    private var linesWritten: UInt64 = 0
-    private var syncing = false
-    private var syncWaiters: [(upTo: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
-    /// How many fdatasync calls the journal has had (tests check the group commit with it).
-    package private(set) var journalSyncs = 0
+    /// How many fdatasync calls the journal has had for finished outcomes, by either path (tests
+    /// check the group commit with it).
+    package var journalSyncs: Int { journal?.syncCount ?? 0 }
 
     package init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger) {
+        self.init(journalPath: journalPath, retention: retention, logger: logger, faults: nil)
+    }
+
+    /// `faults` makes the journal's writes or fdatasyncs fail in tests.
+    init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger, faults: AuditFaultInjector?) {
         self.journalPath = journalPath
         self.retention = Double(retention.components.seconds)
         self.logger = logger
@@ -132,15 +132,12 @@ package actor IdempotencyStore {
                 logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
             }
         }
-        journal = FileHandle(forWritingAtPath: journalPath)
-        _ = try? journal?.seekToEnd()
-        if !compact, data != nil {
+        journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
+        if !compact, data != nil, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
             // they answer replays from now on, so they must be durable as a rewrite would have made them.
-            do {
-                try journal?.synchronize()
-            } catch {
-                logger.warning("could not sync the idempotency journal", metadata: ["error": "\(error)"])
+            if let failed = journal.sync() {
+                logger.warning("could not sync the idempotency journal", metadata: ["errno": "\(failed)"])
             }
         }
     }
@@ -186,58 +183,55 @@ package actor IdempotencyStore {
         }
     }
 
+    /// The journal line of a final outcome (nil for a kind that is not stored), newline included.
+    /// `payloadSHA256` is the digest the id was claimed with.
+    nonisolated static func journalLine(_ id: String, outcome: TaskOutcome.Kind, at: Double, payloadSHA256: String?) -> [UInt8]? {
+        guard let stored = outcome.journalJSON else { return nil }
+        var line: JSONValue = ["id": .string(id), "at": .number(at), "outcome": stored]
+        if let payloadSHA256 { line = line.setting("payload_sha256", to: .string(payloadSHA256)) }
+        var bytes: [UInt8] = []
+        line.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    /// Stores a final outcome to replay whose journal line (``journalLine(_:outcome:at:payloadSHA256:)``
+    /// with this `at`) is already in the journal: it rode on the audit group commit of its record.
+    package func finished(_ id: String, outcome: TaskOutcome.Kind, journalledAt at: Double) {
+        guard outcome.journalJSON != nil else { return release(id) }
+        remember(id, outcome: outcome, at: at)
+    }
+
+    /// Marks a claimed id finished in memory, keeping the payload digest it was claimed with.
+    private func remember(_ id: String, outcome: TaskOutcome.Kind, at: Double) {
+        entries[id] = .finished(.decoded(outcome), at: at, sha256: claimedSHA256(id))
+        expiryOrder.append((id, at))
+    }
+
+    private func claimedSHA256(_ id: String) -> String? {
+        if case .running(let claimed)? = entries[id] { return claimed }
+        return nil
+    }
+
     /// Stores a final outcome to replay. Returns once the journal line is durable (written and
     /// fdatasync'ed, in a group with concurrent finishes), so the source answers only then.
+    /// The task path's outcomes take ``finished(_:outcome:journalledAt:)`` instead in `batch`
+    /// and `always`; this is for late outcomes and the modes whose appends nothing waits for.
     package func finish(_ id: String, outcome: TaskOutcome.Kind) async {
-        guard let stored = outcome.journalJSON else { return release(id) }
         let now = Date().timeIntervalSince1970
-        var sha256: String? = nil
-        if case .running(let claimed)? = entries[id] { sha256 = claimed }
-        entries[id] = .finished(.decoded(outcome), at: now, sha256: sha256)
-        expiryOrder.append((id, now))
-        var line: JSONValue = ["id": .string(id), "at": .number(now), "outcome": stored]
-        if let sha256 { line = line.setting("payload_sha256", to: .string(sha256)) }
+        guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)) else { return release(id) }
+        remember(id, outcome: outcome, at: now)
         guard let journal else { return }
-        do {
-            try journal.write(contentsOf: Data((line.serialized() + "\n").utf8))
-        } catch {
-            logger.warning("idempotency journal write failed; replay after restart may re-run this task", metadata: ["task_id": "\(id)", "error": "\(error)"])
+        if let failed = journal.write(line) {
+            logger.warning(
+                "idempotency journal write failed; replay after restart may re-run this task",
+                metadata: ["task_id": "\(id)", "errno": "\(failed)"])
             return
         }
-        linesWritten += 1
-        let upTo = linesWritten
+        // Grouped: finishes (and audit groups' lines) written while an fdatasync runs share the next.
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            syncWaiters.append((upTo, waiter))
-            if !syncing { startSync(journal.fileDescriptor) }
+            journal.syncWritten { waiter.resume() }
         }
-    }
-
-    /// One fdatasync covering every line written so far, off the cooperative pool; when it is
-    /// done, those lines' finishers go on and the next group (written meanwhile) starts its own.
-    private func startSync(_ fd: Int32) {
-        syncing = true
-        let upTo = linesWritten
-        let queue = syncQueue
-        Task {
-            let failed: Int32? = await withCheckedContinuation { continuation in
-                queue.async { continuation.resume(returning: fdatasync(fd) == 0 ? nil : errno) }
-            }
-            self.syncDone(upTo: upTo, fd: fd, errno: failed)
-        }
-    }
-
-    private func syncDone(upTo: UInt64, fd: Int32, errno failed: Int32?) {
-        journalSyncs += 1
-        if let failed {
-            logger.warning(
-                "idempotency journal fdatasync failed; replay after a power loss may re-run these tasks",
-                metadata: ["errno": "\(failed)"])
-        }
-        let done = syncWaiters.filter { $0.upTo <= upTo }
-        syncWaiters.removeAll { $0.upTo <= upTo }
-        syncing = false
-        if !syncWaiters.isEmpty { startSync(fd) }
-        for entry in done { entry.waiter.resume() }
     }
 
     /// Forgets a claim whose task was not run (queue full, audit unavailable): the client may retry the same id.

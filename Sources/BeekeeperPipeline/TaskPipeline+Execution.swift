@@ -3,32 +3,52 @@ import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
 import BeekeeperMetrics
+import Foundation
 import Logging
 
 extension TaskPipeline {
     /// Guardian, then the bee, then the terminal record: the body of ``run(_:)`` for a claimed id.
-    func execute(_ submission: TaskSubmission, id: String) async -> TaskOutcome {
+    /// `journalledAt` is set when the outcome's idempotency journal line rode on its record's
+    /// group commit (``journalFollowUp(_:outcome:payloadSHA256:)``) with that time; nil leaves
+    /// the journal to ``IdempotencyStore/finish(_:outcome:)``.
+    ///
+    /// Durable waits on this path, `batch` and `always`: at most two per task (SPEC section 1).
+    /// (1) `task.received` + `task.approved` before the bee runs; `task.started` is queued
+    /// detached (``AttemptAuditor``), with no wait of its own; (2) the terminal record, whose
+    /// group commit also writes the journal line after the record's fdatasync (so the line is
+    /// never durable before the record) and resumes the task once the journal's fdatasync is done
+    /// (``IdempotencyJournal``). A blocked task has one: the group holding `task.blocked` carries
+    /// its journal line.
+    func execute(_ submission: TaskSubmission, id: String) async -> (TaskOutcome, journalledAt: Double?) {
         let beeName = beeLabel(submission.funcname)
         let funcname = funcnameLabel(submission.funcname)
-        func rejected(_ rejection: TaskRejection) -> TaskOutcome {
+        func rejected(_ rejection: TaskRejection) -> (TaskOutcome, journalledAt: Double?) {
             metrics.tasks.labels(beeName, funcname, "rejected").increment()
-            return TaskOutcome(taskID: id, kind: .rejected(rejection))
+            return (TaskOutcome(taskID: id, kind: .rejected(rejection)), nil)
         }
         guard await recorder.acceptsNewWork() else { return rejected(.auditUnavailable) }
 
         let decision = await guardian.judge(guardianRequest(submission))
         let common = taskFields(id: id, funcname: submission.funcname, source: submission.sourceFields)
+        var blocked: (kind: TaskOutcome.Kind, journal: (at: Double, followUp: AuditFollowUp)?)? = nil
+        if case .blocked(let reason) = decision {
+            let kind = TaskOutcome.Kind.blocked(reason: reason)
+            blocked = (kind, journalFollowUp(id, outcome: kind, payloadSHA256: submission.payloadSHA256))
+        }
+        let decided: [UInt64]
+        // The task's first durable wait (of two; a blocked task's only one, its journal line riding on it).
         do {
-            try await record([
-                AuditRecord(type: "task.received", fields: receivedFields(submission, id: id)),
-                TaskPipeline.decisionRecord(decision, fields: common),
-            ])
+            decided = try await record(
+                [
+                    AuditRecord(type: "task.received", fields: receivedFields(submission, id: id)),
+                    TaskPipeline.decisionRecord(decision, fields: common),
+                ], followedBy: blocked?.journal?.followUp)
         } catch {
             return rejected(.auditUnavailable)
         }
-        if case .blocked(let reason) = decision {
+        if let blocked {
             metrics.tasks.labels(beeName, funcname, "blocked").increment()
-            return TaskOutcome(taskID: id, kind: .blocked(reason: reason))
+            return (TaskOutcome(taskID: id, kind: blocked.kind), decided.isEmpty ? nil : blocked.journal?.at)
         }
         // Approved means a bee serves this funcname (the Guardian refuses unknown ones).
         guard let bee = beesByFuncname[submission.funcname] else {
@@ -57,11 +77,25 @@ extension TaskPipeline {
             ])
             return rejected(rejection)
         }
-        return await finish(outcome, id: id, fields: common, bee: beeName, funcname: funcname)
+        return await finish(
+            outcome, id: id, payloadSHA256: submission.payloadSHA256, fields: common, bee: beeName, funcname: funcname)
     }
 
-    /// Records the bee's outcome; the outcome is returned only once its record is durable.
-    private func finish(_ outcome: BeeOutcome, id: String, fields: [JSONValue.Member], bee: String, funcname: String) async -> TaskOutcome {
+    /// The journal line of a final outcome as a follow-up of its audit record, with the time it
+    /// holds; nil where the line must take ``IdempotencyStore/finish(_:outcome:)``: no journal
+    /// open, or `interval`/`none`, where nothing waits for the record's fdatasync to follow.
+    func journalFollowUp(_ id: String, outcome: TaskOutcome.Kind, payloadSHA256: String) -> (at: Double, followUp: AuditFollowUp)? {
+        guard audit.options.fsync == .batch || audit.options.fsync == .always, let journal = idempotency.journal else { return nil }
+        let at = Date().timeIntervalSince1970
+        guard let line = IdempotencyStore.journalLine(id, outcome: outcome, at: at, payloadSHA256: payloadSHA256) else { return nil }
+        return (at, AuditFollowUp(follower: journal, item: line))
+    }
+
+    /// Records the bee's outcome; the outcome is returned only once its record is durable, with
+    /// its journal line (``execute(_:id:)``).
+    private func finish(
+        _ outcome: BeeOutcome, id: String, payloadSHA256: String, fields: [JSONValue.Member], bee: String, funcname: String
+    ) async -> (TaskOutcome, journalledAt: Double?) {
         let kind: TaskOutcome.Kind
         let record: AuditRecord
         let attempt = JSONValue.Member("attempt", .number(outcome.attempts))
@@ -85,12 +119,16 @@ extension TaskPipeline {
             metrics.windows.record(bee: bee, funcname: funcname, seconds: outcome.duration.seconds, success: label == "succeeded")
         }
         // The bee has run, and the answer must not precede its record: retry while the source waits
-        // (7 attempts over about 6 s, so a short disk hiccup still gets the real answer).
+        // (7 attempts over about 6 s, so a short disk hiccup still gets the real answer). The journal
+        // line rides on each attempt and is written only by the one whose group became durable.
+        // This is the task's second and last durable wait (the first: received + approved above).
+        let journal = journalFollowUp(id, outcome: kind, payloadSHA256: payloadSHA256)
         for attempt in 0..<Self.terminalRecordAttempts {
             if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 << (attempt - 1))) }
-            if (try? await self.record([record])) != nil {
+            if let seqs = try? await self.record([record], followedBy: journal?.followUp) {
                 observe()
-                return result
+                // No seqs: dropped with fail_closed off, so the line did not follow; finish writes it.
+                return (result, seqs.isEmpty ? nil : journal?.at)
             }
         }
         // Still not durable: keep the id claimed, so a retry cannot run the bee again; keep trying
@@ -115,6 +153,6 @@ extension TaskPipeline {
             await self.idempotency.finish(id, outcome: kind)
             self.logger.notice("late outcome recorded", metadata: ["task_id": "\(id)", "outcome": "\(label)"])
         }
-        return TaskOutcome(taskID: id, kind: .unrecorded)
+        return (TaskOutcome(taskID: id, kind: .unrecorded), nil)
     }
 }

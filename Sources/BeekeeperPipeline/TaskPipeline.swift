@@ -26,7 +26,14 @@ public final class TaskPipeline: Sendable {
     public let metrics: SidecarMetrics
     let logger: Logger
 
-    public init(recorder: AuditRecorder, guardian: Guardian, bees: [Bee], idempotencyJournal: String, logger: Logger) {
+    public convenience init(recorder: AuditRecorder, guardian: Guardian, bees: [Bee], idempotencyJournal: String, logger: Logger) {
+        self.init(
+            recorder: recorder, guardian: guardian, bees: bees,
+            idempotency: IdempotencyStore(journalPath: idempotencyJournal, logger: logger), logger: logger)
+    }
+
+    /// With a store of the caller's (tests: one whose journal fails on demand).
+    init(recorder: AuditRecorder, guardian: Guardian, bees: [Bee], idempotency: IdempotencyStore, logger: Logger) {
         var byFuncname: [String: Bee] = [:]
         var names: [String: String] = [:]
         for bee in bees {
@@ -39,7 +46,7 @@ public final class TaskPipeline: Sendable {
         self.currentGuardian = Mutex(guardian)
         self.beesByFuncname = byFuncname
         self.beeNames = names
-        self.idempotency = IdempotencyStore(journalPath: idempotencyJournal, logger: logger)
+        self.idempotency = idempotency
         self.metrics = recorder.metrics
         self.logger = logger
     }
@@ -55,8 +62,8 @@ public final class TaskPipeline: Sendable {
     }
 
     @discardableResult
-    public func record(_ records: [AuditRecord]) async throws -> [UInt64] {
-        try await recorder.record(records)
+    public func record(_ records: [AuditRecord], followedBy followUp: AuditFollowUp? = nil) async throws -> [UInt64] {
+        try await recorder.record(records, followedBy: followUp)
     }
 
     /// The stored final outcome of an id, if it finished within the replay window.
@@ -91,9 +98,16 @@ public final class TaskPipeline: Sendable {
             }
             return TaskOutcome(taskID: id, kind: stored, replayed: true)
         }
-        let outcome = await execute(submission, id: id)
+        let (outcome, journalledAt) = await execute(submission, id: id)
         switch outcome.kind {
-        case .succeeded, .failed, .timedOut, .blocked: await idempotency.finish(id, outcome: outcome.kind)
+        case .succeeded, .failed, .timedOut, .blocked:
+            // Marked finished in memory once its record (and, on the task path, its journal line)
+            // is durable, before the answer: a concurrent duplicate in between sees it running.
+            if let journalledAt {
+                await idempotency.finished(id, outcome: outcome.kind, journalledAt: journalledAt)
+            } else {
+                await idempotency.finish(id, outcome: outcome.kind)
+            }
         case .rejected: await idempotency.release(id)
         case .inProgress, .idReused, .unrecorded: break
         }

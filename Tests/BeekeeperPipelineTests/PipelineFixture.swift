@@ -1,14 +1,14 @@
-import BeekeeperAudit
 import BeekeeperConfig
 import BeekeeperCore
 import BeekeeperExecution
 import BeekeeperGuardian
-import BeekeeperPipeline
 import Foundation
 import Logging
 import Sodium
 import Testing
 
+@testable import BeekeeperAudit
+@testable import BeekeeperPipeline
 /// A real pipeline over a real audit log in a temporary directory, with a real process bee.
 struct PipelineFixture {
     static let beeScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Bees/pipeline_bee.py").path
@@ -19,7 +19,13 @@ struct PipelineFixture {
     let bee: Bee
     let audit: AuditLog
 
-    static func make(directory: String? = nil, timeout: Duration = .seconds(10), retries: Int = 0) async throws -> PipelineFixture {
+    /// `auditFaults` and `journalFaults` make the audit log's or the idempotency journal's writes
+    /// and fdatasyncs fail on demand.
+    static func make(
+        directory: String? = nil, timeout: Duration = .seconds(10), retries: Int = 0,
+        auditOptions: AuditLogOptions = AuditLogOptions(checkpointInterval: .seconds(3600)),
+        auditFaults: AuditFaultInjector? = nil, journalFaults: AuditFaultInjector? = nil
+    ) async throws -> PipelineFixture {
         let directory = directory ?? FileManager.default.temporaryDirectory.path + "/beekeeper-pipeline-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/audit", withIntermediateDirectories: true)
         var beeConfig = BeeConfig(name: "ledger", funcnames: ["echo", "fail", "flaky", "sleep"], kind: .process, command: ["python3", beeScript])
@@ -30,14 +36,15 @@ struct PipelineFixture {
         beeConfig.retries.maxBackoff = .milliseconds(400)
         let metrics = SidecarMetrics(configuration: MetricsConfig())
         let audit = try await AuditLog(
-            directory: directory + "/audit", options: AuditLogOptions(checkpointInterval: .seconds(3600)),
-            signingKey: Ed25519.KeyPair.fromSeed([UInt8](repeating: 3, count: 32)), hmacKey: Array("k".utf8), logger: logger)
+            directory: directory + "/audit", options: auditOptions,
+            signingKey: Ed25519.KeyPair.fromSeed([UInt8](repeating: 3, count: 32)), hmacKey: Array("k".utf8), logger: logger,
+            clock: AuditTimestamp.nowMicroseconds, faults: auditFaults)
         let guardian = try Guardian(configuration: GuardianConfig(), knownFuncnames: Set(beeConfig.funcnames))
         let bee = Bee(configuration: beeConfig, logger: logger)
         await bee.start()
         let recorder = AuditRecorder(audit: audit, metrics: metrics, failClosed: true, logger: logger)
-        let pipeline = TaskPipeline(
-            recorder: recorder, guardian: guardian, bees: [bee], idempotencyJournal: directory + "/idempotency.jsonl", logger: logger)
+        let idempotency = IdempotencyStore(journalPath: directory + "/idempotency.jsonl", logger: logger, faults: journalFaults)
+        let pipeline = TaskPipeline(recorder: recorder, guardian: guardian, bees: [bee], idempotency: idempotency, logger: logger)
         return PipelineFixture(directory: directory, pipeline: pipeline, bee: bee, audit: audit)
     }
 
@@ -47,6 +54,14 @@ struct PipelineFixture {
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: directory) }
+
+    var journalFile: String { directory + "/idempotency.jsonl" }
+
+    /// The ids of the idempotency journal's lines, in file order.
+    func journalIDs() throws -> [String] {
+        let text = (try? String(contentsOfFile: journalFile, encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try JSONValue.parse(Array($0.utf8))["id"]?.stringValue ?? "" }
+    }
 
     var runsFile: String { directory + "/runs.txt" }
 

@@ -11,12 +11,13 @@ Tasks are counted as the Python worker bees' replies (their `write` calls), and 
 between the first and the last of those are counted, so the bench's set-up, the `/healthz` phase
 and other rounds stay out. Thread names are the sidecar's: `oot.default-qos` is Swift's
 cooperative pool (and threads it created, which inherit the name), `-qos.overcommit` the serial
-dispatch queues (disk I/O), `NIO-SGLTN-*` the event loops. Prints a Markdown table.
+dispatch queues (disk I/O), `NIO-SGLTN-*` the event loops, `bee-worker-out` the threads that
+read worker bees' output. Prints a Markdown table.
 """
 import collections, re, sys
 
 line_re = re.compile(r"\s*(.+?)\s+(\d+)\s+([\d.]+):\s+(\S+):(?:\s+|$)(.*)")
-sidecar = re.compile(r"qos|NIO-SGLTN|^beekeeper$")
+sidecar = re.compile(r"qos|NIO-SGLTN|bee-worker|^beekeeper$")
 events = []
 for line in (sys.stdin if sys.argv[1:] == ["-"] else open(sys.argv[1], errors="replace")):
     match = line_re.match(line)
@@ -37,7 +38,8 @@ for comm, time, event, args in events:
         op = re.search(r"op: (0x[0-9a-f]+)", args)
         code = int(op.group(1), 16) & 0x7F if op else -1
         name = {0: "futex wait", 9: "futex wait", 1: "futex wake"}.get(code, "futex other")
-    thread = "cooperative pool" if "default-qos" in comm else "dispatch queues" if "overcommit" in comm else "NIO event loops" if "NIO" in comm else comm
+    thread = ("cooperative pool" if "default-qos" in comm else "dispatch queues" if "overcommit" in comm
+              else "NIO event loops" if "NIO" in comm else "worker output readers" if "bee-worker" in comm else comm)
     counts[(thread, name)] += 1
 print(f"{tasks} tasks in {end - start:.2f} s")
 print("| sidecar threads | event | per task |")

@@ -79,7 +79,10 @@ public final class Bee: Sendable {
     /// Runs `task` to its outcome, reporting every attempt to `observer`.
     public func run(_ task: BeeTask, observer: some BeeTaskObserver) async throws(BeeRejection) -> BeeOutcome {
         try await admission.acquire()
-        let outcome = await Task { await self.execute(task, observer: observer) }.value
+        // A task of its own, so that an admitted task runs to its outcome even when its caller is
+        // cancelled; started immediately on this thread (it runs until its first suspension
+        // before the caller waits) instead of being queued on the pool first.
+        let outcome = await Task.immediate { await self.execute(task, observer: observer) }.value
         admission.release(taskDuration: outcome.duration)
         return outcome
     }

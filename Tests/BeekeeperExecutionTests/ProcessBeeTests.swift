@@ -234,6 +234,30 @@ struct ProcessBeeTests {
         #expect(bee.status.inFlight == 0 && bee.status.queued == 0)
     }
 
+    /// An admitted task runs to its outcome even when its caller is cancelled (an HTTP client
+    /// gone, a shutdown): `Bee.run` gives it a task of its own. Subprocess kills a child whose
+    /// task is cancelled, so without that task this one would fail.
+    @Test func aCancelledCallerDoesNotCancelTheAdmittedTask() async throws {
+        try Fixture.requirePython()
+        let directory = try TemporaryDirectory()
+        let bee = Bee(configuration: Fixture.processBeeConfig(), logger: Fixture.logger)
+        let gate = directory.file("gate")
+        let started = directory.file("started")
+        let caller = Task {
+            try await bee.run(
+                BeeTask(id: "a", funcname: "gate", kwargs: ["gate": .string(gate), "started": .string(started)]),
+                observer: RecordingObserver()
+            )
+        }
+        #expect(await eventually { fileExists(started) })
+        caller.cancel()
+        try await Task.sleep(for: .milliseconds(200))
+        touch(gate)
+        let outcome = try await caller.value
+        #expect(outcome == .succeeded(result: "passed the gate", attempts: 1, duration: outcome.duration))
+        await bee.shutdown()
+    }
+
     @Test func shutdownWaitsForRunningTasksAndRefusesNewOnes() async throws {
         try Fixture.requirePython()
         let directory = try TemporaryDirectory()

@@ -64,14 +64,21 @@ struct WorkerOutputReaderTests {
             }
             return await reader.finished()
         }
-        for probe in probes { expectNoReader(probe) }
+        for probe in probes { await expectNoReader(probe) }
         return (collected.transcript, result.closureResult)
     }
 
-    func expectNoReader(_ writeEnd: Int32, sourceLocation: SourceLocation = #_sourceLocation) {
-        let written = write(writeEnd, "x", 1)
-        let error = errno
-        #expect(written == -1 && error == EPIPE, "the read end is still open", sourceLocation: sourceLocation)
+    /// The pipe has no reader left. Bounded retries, not one write: a process another test forks
+    /// at that moment holds every descriptor until its `exec` closes them (close-on-exec), and
+    /// a reader that leaked its end would still fail after the limit.
+    func expectNoReader(_ writeEnd: Int32, sourceLocation: SourceLocation = #_sourceLocation) async {
+        var outcome = (written: 0, error: Int32(0))
+        let closed = await eventually(within: .seconds(5)) {
+            outcome.written = write(writeEnd, "x", 1)
+            outcome.error = errno
+            return outcome.written == -1 && outcome.error == EPIPE
+        }
+        #expect(closed, "the read end is still open (write gave \(outcome.written), errno \(outcome.error))", sourceLocation: sourceLocation)
     }
 
     func shell(_ script: String, pidfd: Bool = true) async throws -> (transcript: [String], stderr: ByteTail) {
@@ -149,7 +156,7 @@ struct WorkerOutputReaderTests {
         #expect(stderr.text == "on-stderr\ngone")
     }
 
-    @Test func aReaderThatNeverStartedClosesItsEnds() throws {
+    @Test func aReaderThatNeverStartedClosesItsEnds() async throws {
         ProcessSupervision.prepare()
         // The spawn failed: Subprocess closed the write ends, the reader is dropped unstarted.
         var writeEnds: [Int32] = []
@@ -158,7 +165,7 @@ struct WorkerOutputReaderTests {
             writeEnds = [stdoutWriteEnd, stderrWriteEnd]
         }
         defer { for end in writeEnds { close(end) } }
-        for end in writeEnds { expectNoReader(end) }
+        for end in writeEnds { await expectNoReader(end) }
     }
 
     @Test func aChildThatWritesNothingEndsCleanly() async throws {

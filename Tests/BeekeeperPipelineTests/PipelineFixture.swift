@@ -35,10 +35,7 @@ struct PipelineFixture {
         beeConfig.retries.initialBackoff = .milliseconds(200)
         beeConfig.retries.maxBackoff = .milliseconds(400)
         let metrics = SidecarMetrics(configuration: MetricsConfig())
-        let audit = try await AuditLog(
-            directory: directory + "/audit", options: auditOptions,
-            signingKey: Ed25519.KeyPair.fromSeed([UInt8](repeating: 3, count: 32)), hmacKey: Array("k".utf8), logger: logger,
-            clock: AuditTimestamp.nowMicroseconds, faults: auditFaults)
+        let audit = try await openAudit(directory: directory + "/audit", options: auditOptions, faults: auditFaults)
         let guardian = try Guardian(configuration: GuardianConfig(), knownFuncnames: Set(beeConfig.funcnames))
         let bee = Bee(configuration: beeConfig, logger: logger)
         await bee.start()
@@ -54,6 +51,25 @@ struct PipelineFixture {
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The audit log, waiting (bounded) for a lock this process just released: a bee another test
+    /// forks at that moment shares the lock's open file until its `exec` closes it (close-on-exec),
+    /// which is how a reopen right after `close()` once failed with `locked` in a parallel run.
+    private static func openAudit(directory: String, options: AuditLogOptions, faults: AuditFaultInjector?) async throws -> AuditLog {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await AuditLog(
+                    directory: directory, options: options,
+                    signingKey: Ed25519.KeyPair.fromSeed([UInt8](repeating: 3, count: 32)), hmacKey: Array("k".utf8), logger: logger,
+                    clock: AuditTimestamp.nowMicroseconds, faults: faults)
+            } catch {
+                guard case .locked(_, let holder) = error, holder == getpid(), ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
 
     var journalFile: String { directory + "/idempotency.jsonl" }
 

@@ -241,15 +241,7 @@ struct ProcessBeeTests {
         try Fixture.requirePython()
         let directory = try TemporaryDirectory()
         let bee = Bee(configuration: Fixture.processBeeConfig(), logger: Fixture.logger)
-        let gate = directory.file("gate")
-        let started = directory.file("started")
-        let caller = Task {
-            try await bee.run(
-                BeeTask(id: "a", funcname: "gate", kwargs: ["gate": .string(gate), "started": .string(started)]),
-                observer: RecordingObserver()
-            )
-        }
-        #expect(await eventually { fileExists(started) })
+        let (caller, gate) = await startGated(bee, in: directory)
         caller.cancel()
         try await Task.sleep(for: .milliseconds(200))
         touch(gate)
@@ -262,15 +254,7 @@ struct ProcessBeeTests {
         try Fixture.requirePython()
         let directory = try TemporaryDirectory()
         let bee = Bee(configuration: Fixture.processBeeConfig(), logger: Fixture.logger)
-        let gate = directory.file("gate")
-        let started = directory.file("started")
-        let running = Task {
-            try await bee.run(
-                BeeTask(id: "a", funcname: "gate", kwargs: ["gate": .string(gate), "started": .string(started)]),
-                observer: RecordingObserver()
-            )
-        }
-        #expect(await eventually { fileExists(started) })
+        let (running, gate) = await startGated(bee, in: directory)
 
         let shutdownDone = Flag()
         let shutdown = Task {
@@ -290,6 +274,21 @@ struct ProcessBeeTests {
         #expect(outcome == .succeeded(result: "passed the gate", attempts: 1, duration: outcome.duration))
         await bee.shutdown()  // idempotent
         #expect(bee.status.inFlight == 0)
+    }
+
+    /// Runs the bee's `gate` funcname in a task of its own and returns once the bee has started:
+    /// the task, and the file whose creation lets the bee finish.
+    private func startGated(_ bee: Bee, in directory: TemporaryDirectory) async -> (Task<BeeOutcome, any Error>, gate: String) {
+        let gate = directory.file("gate")
+        let started = directory.file("started")
+        let task = Task {
+            try await bee.run(
+                BeeTask(id: "a", funcname: "gate", kwargs: ["gate": .string(gate), "started": .string(started)]),
+                observer: RecordingObserver()
+            )
+        }
+        #expect(await eventually { fileExists(started) })
+        return (task, gate)
     }
 
     /// The bee, its child, and their group are all gone (and reaped: zombies would still answer

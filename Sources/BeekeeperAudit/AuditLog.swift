@@ -173,33 +173,25 @@ public actor AuditLog {
     /// `interval` and `none` acknowledge once the bytes are in the page cache; when the writer
     /// is idle such an append is written right here, on the actor, with no hop to the I/O queue
     /// and back (a `pwrite` of a few hundred bytes to the page cache, never an fdatasync).
+    ///
+    /// A `followUp` runs as part of the records' group commit: on the I/O queue, right after the
+    /// group's write and (in `always` and `batch`) its fdatasync succeeded, and this call returns
+    /// once the follower said it is done (``AuditGroupFollower``). So whatever the follower writes
+    /// becomes durable only after these records are, and the caller waits once for both. When the
+    /// group fails it does not run (with `failClosed` off the call then returns no seqs). An
+    /// append with one always goes through the writer's queue, never inline; with empty
+    /// `records` it does not run.
     /// - Throws: `AuditError.io` when the disk refused them (and `failClosed` is set: otherwise
     ///   the records are dropped and the result is empty), `.closed`, `.invalidRecord`.
     @discardableResult
-    public func append(_ records: [AuditRecord]) async throws(AuditError) -> [UInt64] {
+    public func append(_ records: [AuditRecord], followedBy followUp: AuditFollowUp? = nil) async throws(AuditError) -> [UInt64] {
         guard phase == .open else { throw .closed }
         if records.isEmpty { return [] }
         let prepared = try prepare(records)
-        if options.fsync == .none || options.fsync == .interval, !draining, pending.isEmpty {
+        if followUp == nil, options.fsync == .none || options.fsync == .interval, !draining, pending.isEmpty {
             return try commitInline(prepared)
         }
-        return try await enqueue(prepared)
-    }
-
-    /// ``append(_:)``, and `followUp` runs as part of the records' group commit: on the I/O
-    /// queue, right after the group's write and (in `always` and `batch`) its fdatasync
-    /// succeeded; this call returns once the follower said it is done (``AuditGroupFollower``).
-    /// So whatever the follower writes becomes durable only after these records are, and the
-    /// caller waits once for both.
-    /// When the group fails the follow-up does not run (with `failClosed` off the call then
-    /// returns no seqs, as ``append(_:)`` does). In `interval` and `none` the append goes
-    /// through the writer's queue, not inline, and the follow-up runs after the plain write.
-    /// Empty `records` return at once and the follow-up does not run.
-    @discardableResult
-    public func append(_ records: [AuditRecord], followedBy followUp: AuditFollowUp) async throws(AuditError) -> [UInt64] {
-        guard phase == .open else { throw .closed }
-        if records.isEmpty { return [] }
-        return try await enqueue(try prepare(records), followUp: followUp)
+        return try await enqueue(prepared, followUp: followUp)
     }
 
     /// Queues `records` behind everything appended so far and returns without waiting for the

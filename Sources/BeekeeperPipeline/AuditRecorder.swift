@@ -30,12 +30,7 @@ public final class AuditRecorder: Sendable {
     @discardableResult
     public func record(_ records: [AuditRecord], followedBy followUp: AuditFollowUp? = nil) async throws -> [UInt64] {
         do {
-            let seqs: [UInt64]
-            if let followUp {
-                seqs = try await audit.append(records, followedBy: followUp)
-            } else {
-                seqs = try await audit.append(records)
-            }
+            let seqs = try await audit.append(records, followedBy: followUp)
             // With fail_closed off a failed append drops the records and returns no seqs: work goes on unaudited.
             guard seqs.count == records.count else {
                 metrics.auditWriteErrors.labels().increment()

@@ -40,6 +40,18 @@ extension WorkerOutputReader {
             }
         }
 
+        /// The end of a stream (EOF, or the child gone): its unterminated last line, then nothing.
+        func endStdout() {
+            if let last = stdoutLines.finish() { deliver(.line(last)) }
+            stdoutOpen = false
+            deliver(.stdoutClosed)
+        }
+
+        func endStderr() {
+            if let last = stderrLines.finish() { forward(last) }
+            stderrOpen = false
+        }
+
         func readStdout() -> ReadResult {
             let result = readOnce(stdoutFD)
             switch result {
@@ -50,10 +62,7 @@ extension WorkerOutputReader {
                     case .tooLong(let start): deliver(.lineTooLong(start))
                     }
                 }
-            case .end:
-                if let last = stdoutLines.finish() { deliver(.line(last)) }
-                stdoutOpen = false
-                deliver(.stdoutClosed)
+            case .end: endStdout()
             case .empty: break
             }
             return result
@@ -75,9 +84,7 @@ extension WorkerOutputReader {
                     case .line(let line), .tooLong(let line): forward(line)
                     }
                 }
-            case .end:
-                if let last = stderrLines.finish() { forward(last) }
-                stderrOpen = false
+            case .end: endStderr()
             case .empty: break
             }
             return result
@@ -124,13 +131,8 @@ extension WorkerOutputReader {
                 while stdoutOpen, reads < Self.drainReadsAfterExit, case .data = readStdout() { reads += 1 }
                 reads = 0
                 while stderrOpen, reads < Self.drainReadsAfterExit, case .data = readStderr() { reads += 1 }
-                if stdoutOpen {
-                    if let last = stdoutLines.finish() { deliver(.line(last)) }
-                    stdoutOpen = false
-                    deliver(.stdoutClosed)
-                }
-                if stderrOpen, let last = stderrLines.finish() { forward(last) }
-                stderrOpen = false
+                if stdoutOpen { endStdout() }
+                if stderrOpen { endStderr() }
             }
         }
         return tail

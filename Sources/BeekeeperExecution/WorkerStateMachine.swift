@@ -22,7 +22,7 @@ struct WorkerStateMachine<Job: WorkerMachineJob>: Sendable {
         case ended(pending: Job?)
     }
 
-    /// What to log, with the text the worker event loop logged before.
+    /// What to log; ``WorkerProcess`` words each message.
     enum Warning: Sendable {
         /// "bee worker wrote …; restarting it"
         case wrote(WorkerReply.InvalidReply)

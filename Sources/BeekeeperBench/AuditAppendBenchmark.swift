@@ -16,9 +16,27 @@ import Sodium
 /// Baseline (issue 3, "group commit: many waiting writers share one fdatasync"): `always`, one
 /// fdatasync per record. Rotation is pushed out of the way (1 GiB) so only the append path is timed;
 /// gzip of sealed segments has its own benchmark.
+///
+/// For a profile of one case: `BEEKEEPER_BENCH_AUDIT_APPENDERS=1` (or `64`) and
+/// `BEEKEEPER_BENCH_AUDIT_MODES=none` (comma-separated; `always` always runs, as the baseline the
+/// others are compared with).
 struct AuditAppendBenchmark {
     static let name = "audit-append"
     let context: BenchContext
+
+    /// `BEEKEEPER_BENCH_AUDIT_APPENDERS`: the appender counts to run, 64 and 1 unless given.
+    private var appenderCounts: [Int] {
+        guard let text = getenv("BEEKEEPER_BENCH_AUDIT_APPENDERS") else { return [64, 1] }
+        let counts = String(cString: text).split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        return counts.isEmpty ? [64, 1] : counts
+    }
+
+    /// `BEEKEEPER_BENCH_AUDIT_MODES`: the fsync modes to run beside `always`, every mode unless given.
+    private var modes: [AuditLogOptions.FsyncMode] {
+        guard let text = getenv("BEEKEEPER_BENCH_AUDIT_MODES") else { return AuditLogOptions.FsyncMode.allCases }
+        let chosen = Set(String(cString: text).split(separator: ",").compactMap { AuditLogOptions.FsyncMode(rawValue: String($0)) })
+        return AuditLogOptions.FsyncMode.allCases.filter { $0 == .always || chosen.contains($0) }
+    }
 
     private struct Run {
         var records: Int
@@ -45,9 +63,9 @@ struct AuditAppendBenchmark {
 
         // Repetitions outermost and modes interleaved inside each, so that every mode sees the same
         // shifts in disk load from other processes; speed-ups are taken within a repetition.
-        let modes = AuditLogOptions.FsyncMode.allCases
+        let modes = self.modes
         var rows: [ResultRow] = []
-        for appenders in [64, 1] {
+        for appenders in appenderCounts {
             let seconds = context.quick ? 0.25 : (appenders == 1 ? 1.0 : 2.0)
             var runs: [AuditLogOptions.FsyncMode: [Run]] = [:]
             var deviceSyncs: [Double] = []

@@ -1,16 +1,10 @@
-import Foundation
+import BeekeeperCore
 
-/// Runs blocking work (libpq calls, which may scan a large table for seconds) on a thread of
-/// its own, so that the cooperative thread pool keeps serving HTTP meanwhile.
+/// Runs blocking work (libpq calls, which may scan a large table for seconds) on a serial queue
+/// of its own, which gets a thread even when others block, so that the cooperative thread pool
+/// keeps serving HTTP meanwhile.
 enum BlockingThread {
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws(BackupError) -> T) async throws(BackupError) -> T {
-        let result: Result<T, BackupError> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: Result { () throws(BackupError) -> T in try body() })
-            }
-            thread.name = "beekeeper-backup-libpq"
-            thread.start()
-        }
-        return try result.get()
+        try await BlockingWork.run(labelled: "beekeeper.backup.libpq", body)
     }
 }

@@ -166,8 +166,6 @@ public final class Guardian: Sendable {
         guard request.payloadBytes > Guardian.offloadThreshold, request.payloadBytes <= maxPayloadBytes else {
             return check(request)
         }
-        return await withCheckedContinuation { continuation in
-            Guardian.offloadQueue.async { continuation.resume(returning: self.check(request)) }
-        }
+        return await BlockingWork.run(on: Guardian.offloadQueue) { self.check(request) }
     }
 }

@@ -1,5 +1,5 @@
 import BeekeeperAudit
-import Dispatch
+import BeekeeperCore
 import Logging
 import ServiceLifecycle
 
@@ -29,12 +29,7 @@ struct AuditRetentionService: Service {
     /// cooperative pool, where at start it held up the HTTP listener (issue 14: on a slow
     /// filesystem a restart waited for thousands of stats).
     private func sweepOffThePool() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue(label: "beekeeper.audit.retention").async {
-                sweep()
-                done.resume()
-            }
-        }
+        await BlockingWork.run(labelled: "beekeeper.audit.retention") { sweep() }
     }
 
     func sweep() {

@@ -1,3 +1,4 @@
+import BeekeeperCore
 import Dispatch
 import Synchronization
 
@@ -19,12 +20,9 @@ enum BlockingIO {
     static func run<T: Sendable>(_ work: @escaping @Sendable (Cancellation) throws(ShipmentError) -> T) async throws(ShipmentError) -> T {
         let cancellation = Cancellation()
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, ShipmentError>, Never>) in
-                // A serial queue of its own: serial queues are "overcommit" in libdispatch and get a
-                // thread even when every pool thread is blocked (concurrent queues wait for one).
-                DispatchQueue(label: "beekeeper.shipper.io").async {
-                    continuation.resume(returning: Result { () throws(ShipmentError) -> T in try work(cancellation) })
-                }
+            // A serial queue of its own (overcommit: it gets a thread even when others block).
+            await BlockingWork.result(on: DispatchQueue(label: "beekeeper.shipper.io")) { () throws(ShipmentError) -> T in
+                try work(cancellation)
             }
         } onCancel: {
             cancellation.cancel()

@@ -45,6 +45,9 @@ struct HTTPBenchmark {
         var beesCPUPerTask: Double
         var peakRSSBytes: Int
         var healthz: Double
+        /// The audit log's fdatasyncs per task (its `/metrics` histogram count across the tasks):
+        /// each costs tens of µs of kernel CPU on this VM, so how many a task needs matters.
+        var fsyncsPerTask: Double
     }
 
     func run() -> [ResultRow] {
@@ -86,7 +89,8 @@ struct HTTPBenchmark {
                     continue
                 }
                 say("http: round \(round), \(label): \(Format.number(outcome.tasks.rate)) tasks/s, \(outcome.tasks.latencyText), "
-                    + "sidecar \(Format.number(outcome.sidecarCPUPerTask * 1e6)) µs CPU/task, peak RSS \(Format.number(Double(outcome.peakRSSBytes) / 1_048_576)) MiB, "
+                    + "sidecar \(Format.number(outcome.sidecarCPUPerTask * 1e6)) µs CPU/task, "
+                    + "\(Format.number(outcome.fsyncsPerTask)) audit fdatasyncs/task, peak RSS \(Format.number(Double(outcome.peakRSSBytes) / 1_048_576)) MiB, "
                     + "/healthz \(Format.number(outcome.healthz)) req/s; load \(Machine.loadAverage)")
                 results[label, default: []].append(outcome)
             }
@@ -100,9 +104,10 @@ struct HTTPBenchmark {
             let p99 = Summary(runs.map(\.tasks.p99Microseconds)).median / 1000
             let cpu = Summary(runs.map(\.sidecarCPUPerTask)).median * 1e6
             let bees = Summary(runs.map(\.beesCPUPerTask)).median * 1e6
+            let fsyncs = Summary(runs.map(\.fsyncsPerTask)).median
             let rss = Double(runs.map(\.peakRSSBytes).max() ?? 0) / 1_048_576
             let healthz = Summary(runs.map(\.healthz))
-            var extra = "p50 \(Format.number(p50)) ms, p99 \(Format.number(p99)) ms (medians); sidecar \(Format.number(cpu)) µs CPU/task, bees \(Format.number(bees)) µs; "
+            var extra = "p50 \(Format.number(p50)) ms, p99 \(Format.number(p99)) ms (medians); sidecar \(Format.number(cpu)) µs CPU/task, bees \(Format.number(bees)) µs, audit fdatasyncs/task \(Format.number(fsyncs)); "
             extra += "peak RSS \(Format.number(rss)) MiB; GET /healthz \(Format.number(healthz.median)) req/s (\(Format.number(healthz.min))–\(Format.number(healthz.max)))"
             if let failures = runs.compactMap(\.tasks.failureText).first { extra += "; " + failures }
             rows.append(emit(ResultRow(
@@ -142,6 +147,7 @@ struct HTTPBenchmark {
                 logPath: directory + "/perf.log")
             usleep(500_000)
         }
+        let fsyncsBefore = Self.auditFsyncs(port: port)
         let sidecarBefore = ProcessCPU.seconds(sidecar.pid)
         let beesBefore = ProcessCPU.children(sidecar.pid).map { ProcessCPU.treeSeconds($0) }.reduce(0, +)
         let result = load.run(directory: directory, port: port)
@@ -153,10 +159,17 @@ struct HTTPBenchmark {
             say("http: perf \(perf != nil ? "profile" : "counts") of the sidecar in \(perf ?? perfStat!) (\(result.map { "\(Int($0.requests))" } ?? "no") tasks)")
         }
         guard let result else { return nil }
+        let fsyncs = Self.auditFsyncs(port: port) - fsyncsBefore
         let healthz = load.plainGetRate(port: port, path: "/healthz", seconds: context.quick ? 1 : 3, directory: directory) ?? .nan
         return Round(
             tasks: result, sidecarCPUPerTask: sidecarCPU / max(result.requests, 1), beesCPUPerTask: beesCPU / max(result.requests, 1),
-            peakRSSBytes: Self.peakRSS(sidecar.pid), healthz: healthz)
+            peakRSSBytes: Self.peakRSS(sidecar.pid), healthz: healthz, fsyncsPerTask: fsyncs / max(result.requests, 1))
+    }
+
+    /// The count of `beekeeper_audit_fsync_duration_seconds` on the sidecar's `/metrics` (NaN if unreadable).
+    static func auditFsyncs(port: Int) -> Double {
+        guard let metrics = LocalHTTP.get(port: port, path: "/metrics"), metrics.status == 200 else { return .nan }
+        return LocalHTTP.sample(metrics.body, "beekeeper_audit_fsync_duration_seconds_count") ?? .nan
     }
 
     /// `VmHWM` of `/proc/<pid>/status`: the most resident memory the process has had, in bytes.

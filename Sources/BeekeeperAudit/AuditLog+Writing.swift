@@ -59,8 +59,12 @@ extension AuditLog {
     /// group is being flushed form the next group.
     private func drain() async {
         while !pending.isEmpty {
+            if options.fsync == .batch, options.commitDelay > .zero, case .records = pending.first, gathering.startWaiting() != nil {
+                await gatherCompany()
+            }
             let batch = pending
             pending = []
+            gathering.tookQueue()
             var index = 0
             while index < batch.count {
                 switch batch[index] {
@@ -73,6 +77,7 @@ extension AuditLog {
                             index += 1
                         }
                     }
+                    gathering.committing(waiters: group.reduce(0) { $0 + ($1.waiter == nil ? 0 : 1) })
                     // Detached records alone need no fdatasync: the next waited group's covers them.
                     let failure = await commit(group, detachedOnly: group.allSatisfy { $0.waiter == nil })
                     if failure == nil, phase != .closed, live.size >= Int64(options.rotateBytes) {
@@ -87,6 +92,27 @@ extension AuditLog {
             }
         }
         draining = false
+    }
+
+    /// Waits until as many appenders as the last group had are queued, or `commitDelay` passed.
+    private func gatherCompany() async {
+        gatheringRound += 1
+        let round = gatheringRound
+        let delay = options.commitDelay
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            gatheringWaiter = waiter
+            Task {
+                try? await Task.sleep(for: delay)
+                await self.endGathering(round: round)
+            }
+        }
+    }
+
+    func endGathering(round: Int) {
+        guard round == gatheringRound, let waiter = gatheringWaiter else { return }
+        gatheringWaiter = nil
+        gathering.stopWaiting()
+        waiter.resume()
     }
 
     private func perform(_ control: Control) async -> Result<Void, AuditError> {

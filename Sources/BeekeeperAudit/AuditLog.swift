@@ -37,6 +37,12 @@ public actor AuditLog {
     /// Work for the writer, in arrival order: record groups and control operations.
     var pending: [PendingItem] = []
     var draining = false
+    /// `batch`: whether the next group waits for company (``AuditLogOptions/commitDelay``).
+    var gathering = CommitGathering()
+    /// The writer while it waits for company; resumed by the append that completes it, or by the
+    /// delay's timer (the one of `gatheringRound`, not an older one).
+    var gatheringWaiter: CheckedContinuation<Void, Never>?
+    var gatheringRound = 0
     /// The writer's reusable line bytes; only the group being committed uses it.
     var lineBuffer = AuditLineBuffer(chain: AuditChain.genesis)
     var phase = Phase.open
@@ -254,6 +260,7 @@ public actor AuditLog {
     func enqueue(_ records: [PreparedRecord], followUp: AuditFollowUp? = nil) async throws(AuditError) -> [UInt64] {
         try await withCheckedContinuation { (waiter: RecordsWaiter) in
             pending.append(.records(PendingAppend(records: records, waiter: waiter, followUp: followUp)))
+            if gathering.waiterQueued() { endGathering(round: gatheringRound) }
             startDraining()
         }.get()
     }

@@ -113,6 +113,7 @@ extension BeekeeperConfiguration {
         w.line(1, "rotate_bytes: \(ByteSizeParser.format(audit.rotateBytes))")
         w.line(1, "rotate_age: \(DurationParser.format(audit.rotateAge))")
         w.line(1, "checkpoint_interval: \(DurationParser.format(audit.checkpointInterval))")
+        w.line(1, "commit_delay: \(DurationParser.format(audit.commitDelay))")
         w.line(1, "signing_key: \(W.string(audit.signingKey))")
         w.line(1, "hmac_fields: \(W.flow(audit.hmacFields.map { W.string($0, inFlow: true) }))")
         w.line(1, "fail_closed: \(audit.failClosed)")

@@ -153,6 +153,9 @@ public struct AuditConfig: Sendable, Equatable {
     public var rotateBytes: Int = 64 << 20
     public var rotateAge: Duration = .seconds(3600)
     public var checkpointInterval: Duration = .seconds(10)
+    /// `fsync: batch`: how long a group may wait for more appenders before its fdatasync, when
+    /// the last group had company (see `AuditLogOptions.commitDelay`); 0 turns it off.
+    public var commitDelay: Duration = .microseconds(300)
     /// Path of the Ed25519 signing key; nil means `<data_dir>/state/audit-signing.key`.
     public var signingKey: String? = nil
     public var hmacFields: [String] = []

@@ -67,6 +67,7 @@ extension ConfigSchema {
             .value("rotate_bytes", \.rotateBytes) { (d, n, p) throws(ConfigError) in try d.byteSize(n, p) },
             .value("rotate_age", \.rotateAge) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
             .value("checkpoint_interval", \.checkpointInterval) { (d, n, p) throws(ConfigError) in try d.duration(n, p) },
+            .value("commit_delay", \.commitDelay) { (d, n, p) throws(ConfigError) in try commitDelay(d, n, p) },
             .value("signing_key", \.signingKey, environment: .optionalText) { (d, n, p) throws(ConfigError) in try d.optionalText(n, p) },
             .value("hmac_fields", \.hmacFields) { (d, n, p) throws(ConfigError) in try d.textList(n, p) },
             .value("fail_closed", \.failClosed) { (d, n, p) throws(ConfigError) in try d.boolean(n, p) },
@@ -135,6 +136,16 @@ extension ConfigSchema {
 
     /// Where sealed segments go: `file:///dir/`, `http(s)://host/path/` or `s3://bucket/prefix/`.
     /// Segment names are appended to it, hence the closing slash.
+    /// At most 100ms: the wait is added to a durable append under load, and beyond that it
+    /// would cost more latency than any fdatasync it saves.
+    static func commitDelay(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> Duration {
+        let delay = try decoder.duration(node, path, allowZero: true)
+        guard delay <= .milliseconds(100) else {
+            throw decoder.error(path, at: node, "must be at most 100ms (it is added to a durable append under load)")
+        }
+        return delay
+    }
+
     static func shipperTarget(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> String? {
         guard let target = try decoder.optionalText(node, path) else { return nil }
         let usage = "(use file:///dir/, http(s)://host/path/ or s3://bucket/prefix/)"

@@ -352,7 +352,7 @@ extension AuditLogOptions {
     ) {
         self.init(
             fsync: FsyncMode(rawValue: config.fsync.rawValue) ?? .batch, rotateBytes: config.rotateBytes,
-            rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval, gzipLevel: max(1, gzipLevel),
+            rotateAge: config.rotateAge, checkpointInterval: config.checkpointInterval, commitDelay: config.commitDelay, gzipLevel: max(1, gzipLevel),
             failClosed: config.failClosed, hmacFields: config.hmacFields, fsyncObserver: fsyncObserver,
             commitObserver: commitObserver, compressionObserver: compressionObserver)
     }

@@ -53,6 +53,7 @@ struct ConfigurationLoaderTests {
         expected.audit.rotateBytes = 67_108_864
         expected.audit.rotateAge = .seconds(3600)
         expected.audit.checkpointInterval = .seconds(10)
+        expected.audit.commitDelay = .microseconds(300)
         expected.audit.signingKey = nil
         expected.audit.hmacFields = []
         expected.audit.failClosed = true
@@ -120,6 +121,7 @@ struct ConfigurationLoaderTests {
           rotate_bytes: 1GiB
           rotate_age: 1d
           checkpoint_interval: 500ms
+          commit_delay: 2ms
           signing_key: /etc/beekeeper/audit.key
           hmac_fields: [kwargs.card, args.0.email]
           fail_closed: false
@@ -175,6 +177,7 @@ struct ConfigurationLoaderTests {
         #expect(c.audit.rotateBytes == 1 << 30)
         #expect(c.audit.rotateAge == .seconds(86_400))
         #expect(c.audit.checkpointInterval == .milliseconds(500))
+        #expect(c.audit.commitDelay == .milliseconds(2))
         #expect(c.audit.signingKey == "/etc/beekeeper/audit.key")
         #expect(c.audit.hmacFields == ["kwargs.card", "args.0.email"])
         #expect(c.audit.failClosed == false)
@@ -194,6 +197,19 @@ struct ConfigurationLoaderTests {
         #expect(c.backupDirectory == "/backups")
         #expect(c.signingKeyPath == "/etc/beekeeper/audit.key")
         #expect(c.auditDirectory == "/var/lib/beekeeper/audit")
+    }
+
+    @Test("audit.commit_delay: 0s turns it off, over 100ms or a bad duration names file, line and key")
+    func commitDelayBounds() throws {
+        #expect(try ConfigurationLoader.parse(yaml: "audit:\n  commit_delay: 0s\n", file: "t.yaml").audit.commitDelay == .zero)
+        #expect(try ConfigurationLoader.parse(yaml: "audit:\n  commit_delay: 100ms\n", file: "t.yaml").audit.commitDelay == .milliseconds(100))
+        for (value, message) in [("101ms", "must be at most 100ms"), ("1s", "must be at most 100ms"), ("soon", "invalid duration \"soon\"")] {
+            let error = parseError("audit:\n  fsync: batch\n  commit_delay: \(value)\n")
+            #expect(error?.file == "test.yaml")
+            #expect(error?.line == 3)
+            #expect(error?.key == "audit.commit_delay")
+            #expect(error?.message.contains(message) == true, "\(value): \(String(describing: error))")
+        }
     }
 
     @Test("anchors and merge keys let bees share settings")

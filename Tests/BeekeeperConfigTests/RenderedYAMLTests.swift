@@ -67,7 +67,7 @@ struct RenderedYAMLTests {
             "data_dir:", "listen:", "auth:", "keys:", "clock_skew:", "metrics:", "window:", "quantiles:", "buckets:",
             "bearer_token_file:", "bees:", "guardian:", "max_payload_bytes:", "max_arg_bytes:", "max_depth:", "patterns:",
             "rules:", "persist_interval:", "audit:", "fsync:", "rotate_bytes:", "rotate_age:", "checkpoint_interval:",
-            "signing_key:", "hmac_fields:", "fail_closed:", "keep_shipped:", "shipper:", "target:", "gzip_level:",
+            "commit_delay:", "signing_key:", "hmac_fields:", "fail_closed:", "keep_shipped:", "shipper:", "target:", "gzip_level:",
             "timeout:", "initial_backoff:", "max_backoff:", "backup:", "schedule:", "timezone:", "dir:", "databases:",
             "keep:", "verify:", "run_on_start:", "colonies:",
         ] {
@@ -76,6 +76,7 @@ struct RenderedYAMLTests {
         #expect(yaml.contains("listen: 127.0.0.1:9477\n"))
         #expect(yaml.contains("  clock_skew: 5m\n"))
         #expect(yaml.contains("  max_payload_bytes: 1MiB\n"))
+        #expect(yaml.contains("  commit_delay: 300us\n"))
         #expect(yaml.contains("  keep: {last: 3, days: 7, weeks: 4, months: 6}\n"))
     }
 

@@ -1,30 +1,36 @@
 import BeekeeperCore
 
-/// A record checked and serialized once, on its way to the writer: `body` is the part of its
-/// line that does not depend on where it lands in the log, `"type":"…"` and the fields, so the
-/// writer only puts seq and ts in front, hashes and appends the chain.
+/// A record checked (and its `hmac_fields` members HMACed) by `AuditLog.prepare`, on its way to
+/// the writer. It is serialized once, by the writer, straight into the line buffer it hashes
+/// and writes (``writeBody(to:)``): no per-record byte array in between, since a body that is
+/// allocated, filled, copied into the line and freed cost more than writing it in place.
 struct PreparedRecord: Sendable {
     /// Kept for `commitObserver` (Guardian stats) and the per-type statistics.
     var record: AuditRecord
-    /// `"type":<type>` then `,<key>:<value>` for each field, exactly as the String writer would.
-    var body: [UInt8]
 
-    /// Serializes without checking: for the records the log writes itself, and for callers'
+    /// Wraps without checking: for the records the log writes itself, and for callers'
     /// records after `AuditLog.prepare` checked them.
     init(_ record: AuditRecord) {
         self.record = record
-        var body: [UInt8] = []
-        body.reserveCapacity(64 + record.fields.count * 40)
-        body.append(contentsOf: Self.typeKey)
-        JSONValue.writeString(record.type, to: &body)
-        for member in record.fields {
-            body.append(0x2C)
-            JSONValue.writeString(member.key, to: &body)
-            body.append(0x3A)
-            member.value.write(to: &body)
-        }
-        self.body = body
     }
 
-    private static let typeKey: [UInt8] = Array(#""type":"#.utf8)
+    /// Appends `"type":<type>` then `,<key>:<value>` for each field, exactly as the String
+    /// writer would: the part of the line that does not depend on where it lands in the log.
+    func writeBody(to output: inout [UInt8]) {
+        AuditLineBuffer.append(#""type":"#, to: &output)
+        JSONValue.writeString(record.type, to: &output)
+        for member in record.fields {
+            output.append(0x2C)
+            JSONValue.writeString(member.key, to: &output)
+            output.append(0x3A)
+            member.value.write(to: &output)
+        }
+    }
+
+    /// The body as its own bytes (tests compare it with the String writer's).
+    var body: [UInt8] {
+        var body: [UInt8] = []
+        writeBody(to: &body)
+        return body
+    }
 }

@@ -36,7 +36,16 @@ extension JSONValue {
             var runStart = 0
             var index = 0
             let count = utf8.count
+            let raw = UnsafeRawBufferPointer(utf8)
             while index < count {
+                // Eight bytes at a time while none needs a look (nearly all text: ids, hashes,
+                // names): the byte loop below only runs over a word that holds a candidate.
+                if index + 8 <= count,
+                    !JSONByteScan.mayNeedEscape(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                {
+                    index += 8
+                    continue
+                }
                 let byte = utf8[index]
                 // Nearly every byte: printable ASCII other than `"` and `\`, or a UTF-8 byte
                 // other than the lead byte of U+2028/U+2029.

@@ -1,3 +1,4 @@
+import BeekeeperCore
 import LibCrypto
 
 /// The writer's reusable bytes: a group of lines is assembled here, hashed as it goes, and
@@ -27,53 +28,47 @@ struct AuditLineBuffer {
 
     /// Appends the line `{"seq":N,"ts":"<ts>",<body>,"chain":"<hex>"}` and a newline, where the
     /// chain is SHA-256(previous chain ‖ P) (SPEC section 7) and P is everything before `,"chain"`.
-    /// P is written straight into `bytes` and hashed there, after the previous chain, without
-    /// joining the two.
+    /// The line is written straight into `bytes` through one pointer (room reserved from the
+    /// record's ``PreparedRecord/bodyBound``) and P hashed there, after the previous chain,
+    /// without joining the two.
     mutating func appendLine(seq: UInt64, record: PreparedRecord) {
-        let lineStart = bytes.count
-        Self.append(#"{"seq":"#, to: &bytes)
-        Self.appendDecimal(seq, to: &bytes)
-        Self.append(#","ts":""#, to: &bytes)
-        bytes.append(contentsOf: timestamp.bytes)
-        Self.append(#"","#, to: &bytes)
-        record.writeBody(to: &bytes)
-
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { output in
-            chain.withUnsafeBytes { previous in
-                bytes.withUnsafeBytes { line in
-                    LibCrypto.SHA256.hash(previous, UnsafeRawBufferPointer(rebasing: line[lineStart...]), into: output)
-                }
-            }
-        }
-        // Hex on the stack, then one copy each into `chain` and the line.
+        let ts = timestamp.bytes
+        let previous = chain
+        // `{"seq":` 20 digits `,"ts":"` ts `",` body `,"chain":"` 64 hex `"}` newline.
+        let bound = 7 + 20 + 8 + ts.count + 2 + record.bodyBound + 10 + 64 + 3
         var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &hex) { text in
-            withUnsafeBytes(of: &digest) { raw in
-                for index in 0..<32 {
-                    text[2 * index] = Self.hexDigit(raw[index] >> 4)
-                    text[2 * index + 1] = Self.hexDigit(raw[index] & 0x0F)
-                }
+        bytes.appendWritten(atMost: bound) { line in
+            let lineStart = line.position
+            line.append(#"{"seq":"#)
+            line.appendDecimal(seq)
+            line.append(#","ts":""#)
+            ts.withUnsafeBytes { line.append($0) }
+            line.append(#"","#)
+            record.writeBody(to: &line)
+
+            var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            let prefix = UnsafeRawBufferPointer(start: lineStart, count: line.position - lineStart)
+            withUnsafeMutableBytes(of: &digest) { output in
+                previous.withUnsafeBytes { LibCrypto.SHA256.hash($0, prefix, into: output) }
             }
+            withUnsafeMutableBytes(of: &hex) { text in
+                withUnsafeBytes(of: &digest) { raw in
+                    for index in 0..<32 {
+                        text[2 * index] = Self.hexDigit(raw[index] >> 4)
+                        text[2 * index + 1] = Self.hexDigit(raw[index] & 0x0F)
+                    }
+                }
+                line.append(#","chain":""#)
+                line.append(UnsafeRawBufferPointer(text))
+            }
+            line.append(#""}"#)
+            line.append(0x0A)
         }
-        withUnsafeBytes(of: &hex) { text in
-            chain.removeAll(keepingCapacity: true)
-            chain.append(contentsOf: text)
-            Self.append(#","chain":""#, to: &bytes)
-            bytes.append(contentsOf: text)
-        }
-        Self.append(#""}"#, to: &bytes)
-        bytes.append(0x0A)
+        chain.removeAll(keepingCapacity: true)
+        withUnsafeBytes(of: &hex) { chain.append(contentsOf: $0) }
     }
 
     var chainString: String { String(decoding: chain, as: UTF8.self) }
-
-    /// Appends a constant: its bytes are copied straight from the binary, with no String or
-    /// static array (whose lazy initializer is checked on every access) in between.
-    @inline(__always)
-    static func append(_ text: StaticString, to output: inout [UInt8]) {
-        text.withUTF8Buffer { output.append(contentsOf: $0) }
-    }
 
     /// A lower-case hex digit, without a table lookup.
     @inline(__always)
@@ -81,20 +76,6 @@ struct AuditLineBuffer {
 
     /// `String(value)` without the String.
     static func appendDecimal(_ value: UInt64, to output: inout [UInt8]) {
-        if value < 10 {
-            output.append(0x30 + UInt8(value))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var index = 24
-            while rest > 0 {
-                index -= 1
-                raw[index] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-            }
-            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[index...]))
-        }
+        output.appendWritten(atMost: 20) { $0.appendDecimal(value) }
     }
 }

@@ -60,6 +60,24 @@ import Testing
         }
     }
 
+    /// The pointer writer gets its room from ``JSONValue/byteBound`` (the audit line) or from the
+    /// exact ``JSONValue/compactByteCount`` (`write(to: [UInt8])`): on generated values of every
+    /// escape and nesting, the bound is never below what is written and the count is exact.
+    @Test func roomFromTheBoundOrTheCountIsEnough() throws {
+        var generator = JSONGenerator(seed: 0xB0_0D)
+        for _ in 0..<3_000 {
+            let value = generator.value()
+            var bytes: [UInt8] = [0x78]
+            value.write(to: &bytes)
+            #expect(bytes.count - 1 == value.compactByteCount)
+            #expect(value.byteBound >= value.compactByteCount, "\(value)")
+            #expect(try JSONValue.parse(bytes.dropFirst()) == value)
+            var bounded: [UInt8] = [0x79]
+            bounded.appendWritten(atMost: value.byteBound) { value.write(to: &$0) }
+            #expect(bounded.dropFirst().elementsEqual(bytes.dropFirst()))
+        }
+    }
+
     /// SPEC's string escapes, one Unicode scalar at a time.
     static func reference(_ text: String) -> [UInt8] {
         var out = "\""

@@ -56,6 +56,26 @@ struct AuditPrepareTests {
         }
     }
 
+    @Test("the room prepare sums for a line is the record's own bound, and never less than its bytes")
+    func preparedBoundMatches() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let log = try await TestSupport.open(
+            directory, options: AuditLogOptions(checkpointInterval: .seconds(3600), hmacFields: ["user", "actor"]))
+        let records = AuditLineBufferTests.records + [
+            AuditRecord(type: "task.received", ["user": "u-1", "actor": ["nested": [1, "x\u{2028}"]], "n": .number("-1.5e3")]),
+            AuditRecord(type: "t", ["user": .string(String(repeating: "\u{01}", count: 100))]),
+            AuditRecord(type: "\u{00}\u{2029}", fields: []),
+        ]
+        for record in records {
+            let prepared = try await log.prepare(record)
+            #expect(prepared.bodyBound == PreparedRecord(prepared.record).bodyBound, "\(record)")
+            #expect(prepared.body.count <= prepared.bodyBound)
+            #expect(prepared.body == Array(AuditLine.prefix(seq: 1, ts: "t", type: prepared.record.type, fields: prepared.record.fields).utf8.dropFirst(#"{"seq":1,"ts":"t","#.utf8.count)))
+        }
+        try await log.close()
+    }
+
     @Test("invalid number literals are refused wherever they sit; reserved keys at any position; nothing is written")
     func refusedRecordsLeaveNothing() async throws {
         let directory = try TemporaryDirectory()

@@ -11,8 +11,7 @@ import Sodium
 
 extension AuditLog {
     /// Checks a caller's record and HMACs any `hmac_fields` member given in clear; the writer
-    /// serializes it once, straight into its line. The room the line needs is summed in the
-    /// same pass over the fields.
+    /// serializes it once, straight into its line.
     func prepare(_ record: AuditRecord) throws(AuditError) -> PreparedRecord {
         guard !record.type.isEmpty else { throw .invalidRecord("empty type") }
         guard !AuditRecordCheck.isLogType(record.type) else {
@@ -20,7 +19,6 @@ extension AuditLog {
         }
         // Copied (copy on write) only when an hmac_fields member is replaced below.
         var record = record
-        var bodyBound = PreparedRecord.bound(ofType: record.type)
         for index in record.fields.indices {
             let key = record.fields[index].key
             // On the key's bytes, not a Set lookup or String comparisons: this runs for every
@@ -44,9 +42,8 @@ extension AuditLog {
                     record.fields[index].value = .string(Self.hmac(value, key: hmacKey))
                 }
             }
-            bodyBound += PreparedRecord.bound(of: record.fields[index])
         }
-        return PreparedRecord(record, bodyBound: bodyBound)
+        return PreparedRecord(record)
     }
 
     func prepare(_ records: [AuditRecord]) throws(AuditError) -> [PreparedRecord] {

@@ -15,24 +15,12 @@ struct PreparedRecord: Sendable {
     /// Wraps without checking: for the records the log writes itself, and for callers'
     /// records after `AuditLog.prepare` checked them.
     init(_ record: AuditRecord) {
-        var bound = Self.bound(ofType: record.type)
-        for member in record.fields { bound += Self.bound(of: member) }
-        self.init(record, bodyBound: bound)
-    }
-
-    /// For `AuditLog.prepare`, which sums the bound in its own pass over the fields with
-    /// ``bound(ofType:)`` and ``bound(of:)``, exactly as `init(_:)` does.
-    init(_ record: AuditRecord, bodyBound: Int) {
         self.record = record
-        self.bodyBound = bodyBound
-    }
-
-    /// The room `"type":<type>` needs.
-    static func bound(ofType type: String) -> Int { typeKey.utf8CodeUnitCount + JSONValue.byteBound(ofString: type) }
-
-    /// The room `,<key>:<value>` needs.
-    static func bound(of member: JSONValue.Member) -> Int {
-        2 + JSONValue.byteBound(ofString: member.key) + member.value.byteBound
+        var bound = Self.typeKey.utf8CodeUnitCount + JSONValue.byteBound(ofString: record.type)
+        for member in record.fields {
+            bound += 2 + JSONValue.byteBound(ofString: member.key) + member.value.byteBound
+        }
+        bodyBound = bound
     }
 
     /// Writes `"type":<type>` then `,<key>:<value>` for each field, exactly as the String

@@ -10,26 +10,31 @@ import Logging
 import Sodium
 
 extension AuditLog {
-    /// Checks a caller's record, HMACs any `hmac_fields` member given in clear, and serializes
-    /// it: the only time its fields are turned into bytes.
+    /// Checks a caller's record and HMACs any `hmac_fields` member given in clear; the writer
+    /// serializes it once, straight into its line.
     func prepare(_ record: AuditRecord) throws(AuditError) -> PreparedRecord {
         guard !record.type.isEmpty else { throw .invalidRecord("empty type") }
-        guard record.type != AuditChain.checkpointType, record.type != AuditChain.recoveredType, record.type != AuditChain.gapType else {
+        guard !AuditRecordCheck.isLogType(record.type) else {
             throw .invalidRecord("type \(record.type) is written by the audit log itself")
         }
+        // Copied (copy on write) only when an hmac_fields member is replaced below.
         var record = record
         for index in record.fields.indices {
             let key = record.fields[index].key
-            // A switch, not a Set lookup: comparing short keys costs less than hashing them, and
-            // this runs for every field of every record.
-            switch key {
-            case "seq", "ts", "type", "chain": throw .invalidRecord("field \(key) is set by the audit log")
-            case "payload", "args", "kwargs":
+            // On the key's bytes, not a Set lookup or String comparisons: this runs for every
+            // field of every record.
+            switch AuditRecordCheck.reserved(key) {
+            case .setByLog?: throw .invalidRecord("field \(key) is set by the audit log")
+            case .rawPayload?:
                 throw .invalidRecord("field \(key) would record a raw payload; record its size and sha256 instead")
-            default: break
+            case nil: break
             }
-            if let problem = record.fields[index].value.invalidNumberLiteral {
-                throw .invalidRecord("field \(key) has an invalid number literal '\(problem)'")
+            switch record.fields[index].value {
+            case .null, .bool, .string: break  // nothing that could hold a number literal
+            case .number, .array, .object:
+                if let problem = record.fields[index].value.invalidNumberLiteral {
+                    throw .invalidRecord("field \(key) has an invalid number literal '\(problem)'")
+                }
             }
             if !hmacFieldSet.isEmpty, hmacFieldSet.contains(key) {
                 let value = record.fields[index].value
@@ -183,10 +188,12 @@ extension AuditLog {
         let assembled = assemble(CollectionOfOne(records))
         let job = writeJob(sync: false)
         let outcome = Result { () throws(WriteFailure) -> WriteOutcome in try job.run() }
-        let result = finish(assembled, outcome, groups: CollectionOfOne(records))
+        let firstSeq = seq + 1
+        // `settle`, not `finish`: one call's seqs need no array of arrays.
+        let result = settle(assembled, outcome, groups: CollectionOfOne(records))
         if case .success = result, live.size >= Int64(options.rotateBytes) { enqueueControl(.rotate) }
         switch result {
-        case .success(let seqs): return seqs[0]
+        case .success: return Array(firstSeq..<firstSeq + UInt64(records.count))
         case .failure(let error):
             if options.failClosed { throw error }
             return []
@@ -200,18 +207,16 @@ extension AuditLog {
         var recordCount: Int
     }
 
-    /// Numbers and chains the group's lines into `lineBuffer` (one timestamp for the group).
+    /// Numbers and chains the group's lines into `lineBuffer` (one timestamp for the group),
+    /// serializing each record straight into it.
     private func assemble(_ groups: some Collection<[PreparedRecord]>) -> AssembledGroup {
-        var ts: [UInt8] = []
-        ts.reserveCapacity(27)
-        AuditTimestamp.append(microseconds: clock(), to: &ts)
-        lineBuffer.begin(after: chain)
+        lineBuffer.begin(after: chain, at: clock())
         var nextSeq = seq
         var count = 0
         for records in groups {
             for record in records {
                 nextSeq += 1
-                lineBuffer.appendLine(seq: nextSeq, ts: ts, body: record.body)
+                lineBuffer.appendLine(seq: nextSeq, record: record)
             }
             count += records.count
         }
@@ -223,21 +228,46 @@ extension AuditLog {
     private func finish(
         _ assembled: AssembledGroup, _ outcome: Result<WriteOutcome, WriteFailure>, groups: some Collection<[PreparedRecord]>
     ) -> Result<[[UInt64]], AuditError> {
-        switch outcome {
-        case .success(let written):
-            truncateBeforeWrite = false
+        var nextSeq = seq
+        return settle(assembled, outcome, groups: groups).map {
             var seqs: [[UInt64]] = []
             seqs.reserveCapacity(groups.count)
-            var nextSeq = seq
             for records in groups {
                 seqs.append(Array(nextSeq + 1...nextSeq + UInt64(records.count)))
                 nextSeq += UInt64(records.count)
+            }
+            return seqs
+        }
+    }
+
+    /// ``finish(_:_:groups:)`` without the seqs: the group's records are numbered from the
+    /// `seq` before it, in order.
+    private func settle(
+        _ assembled: AssembledGroup, _ outcome: Result<WriteOutcome, WriteFailure>, groups: some Collection<[PreparedRecord]>
+    ) -> Result<Void, AuditError> {
+        switch outcome {
+        case .success(let written):
+            truncateBeforeWrite = false
+            let firstSeq = seq + 1
+            // Counted per run of one type (a String hash per run, not per record).
+            var runType: String? = nil
+            var runCount: UInt64 = 0
+            for records in groups {
                 for prepared in records {
                     let type = prepared.record.type
-                    statistics.recordsByType[type, default: 0] += 1
                     if type != AuditChain.checkpointType { recordsSinceCheckpoint += 1 }
-                    lastType = type
+                    if type == runType {
+                        runCount += 1
+                        continue
+                    }
+                    if let runType { statistics.recordsByType[runType, default: 0] += runCount }
+                    runType = type
+                    runCount = 1
                 }
+            }
+            if let runType {
+                statistics.recordsByType[runType, default: 0] += runCount
+                lastType = runType
             }
             seq = assembled.nextSeq
             chain = assembled.nextChain
@@ -254,12 +284,16 @@ extension AuditLog {
             if let observer = options.commitObserver {
                 var committed: [(seq: UInt64, record: AuditRecord)] = []
                 committed.reserveCapacity(assembled.recordCount)
-                for (index, records) in groups.enumerated() {
-                    for (offset, prepared) in records.enumerated() { committed.append((seqs[index][offset], prepared.record)) }
+                var next = firstSeq
+                for records in groups {
+                    for prepared in records {
+                        committed.append((next, prepared.record))
+                        next += 1
+                    }
                 }
                 observer(committed)
             }
-            return .success(seqs)
+            return .success(())
         case .failure(let failure):
             truncateBeforeWrite = !failure.cut
             markFailing(failure.error)
@@ -292,9 +326,10 @@ extension AuditLog {
             health = .failing(reason: liveSegmentLost.description)
             return
         }
-        if case .failing = health {
-            logger.notice("audit log writable again", metadata: ["directory": "\(directory)"])
-        }
+        // Already writable (every group but the first after a failure): no assignment, so no
+        // `didSet` and no atomic store per group.
+        guard case .failing = health else { return }
+        logger.notice("audit log writable again", metadata: ["directory": "\(directory)"])
         health = .writable
     }
 

@@ -127,7 +127,7 @@ package enum AuditTimestamp {
         }
     }
 
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         Int64(CivilCalendar.floorDivide(Int(value), Int(divisor)))
     }
 

@@ -1,12 +1,47 @@
 extension JSONValue {
     /// Appends the same compact JSON as ``serialized()`` (byte for byte) to a byte buffer, with
     /// no `String` in between: the audit log writes every record's line this way, straight into
-    /// the buffer it hashes and writes.
+    /// the buffer it hashes and writes. Room for the exact size (``compactByteCount``, a
+    /// word-at-a-time scan) is made once, then the bytes are written through a pointer.
     public func write(to output: inout [UInt8]) {
+        output.appendWritten(atMost: compactByteCount) { write(to: &$0) }
+    }
+
+    /// The byte form of ``writeString(_:to:)-(String,inout String)``: the same escapes (quotes,
+    /// backslashes, control characters, U+2028 and U+2029), runs that need none copied whole.
+    public static func writeString(_ text: String, to output: inout [UInt8]) {
+        output.appendWritten(atMost: compactByteCount(ofString: text)) { writeString(text, to: &$0) }
+    }
+
+    /// At least the bytes ``write(to:)-(JSONByteWriter)`` writes, from lengths alone (no scan): six
+    /// per string byte, the longest escape (`\u001f` for one byte, `\u2028` for three).
+    package var byteBound: Int {
         switch self {
-        case .null: output.append(contentsOf: Self.nullBytes)
-        case .bool(let value): output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
-        case .number(let text): output.append(contentsOf: text.utf8)
+        case .null: return 4
+        case .bool: return 5
+        case .number(let text): return text.utf8.count
+        case .string(let text): return Self.byteBound(ofString: text)
+        case .array(let items):
+            var bound = 2 + items.count
+            for item in items { bound += item.byteBound }
+            return bound
+        case .object(let members):
+            var bound = 2 + 2 * members.count
+            for member in members { bound += Self.byteBound(ofString: member.key) + member.value.byteBound }
+            return bound
+        }
+    }
+
+    /// ``byteBound`` of a string literal: quotes and six bytes per UTF-8 byte.
+    package static func byteBound(ofString text: String) -> Int { 2 + 6 * text.utf8.count }
+
+    /// Writes this value's compact JSON; the writer must have room for ``byteBound`` bytes (or
+    /// exactly ``compactByteCount``, which is what this writes).
+    package func write(to output: inout JSONByteWriter) {
+        switch self {
+        case .null: output.append("null")
+        case .bool(let value): output.append(value ? "true" : "false")
+        case .number(var text): text.withUTF8 { output.append($0) }
         case .string(let text): JSONValue.writeString(text, to: &output)
         case .array(let items):
             output.append(0x5B)
@@ -27,16 +62,24 @@ extension JSONValue {
         }
     }
 
-    /// The byte form of ``writeString(_:to:)-(String,inout String)``: the same escapes (quotes,
-    /// backslashes, control characters, U+2028 and U+2029), runs that need none copied whole.
-    public static func writeString(_ text: String, to output: inout [UInt8]) {
+    /// `text` as a JSON string literal, quotes included.
+    package static func writeString(_ text: String, to output: inout JSONByteWriter) {
         output.append(0x22)
         var text = text
         text.withUTF8 { utf8 in
             var runStart = 0
             var index = 0
             let count = utf8.count
+            let raw = UnsafeRawBufferPointer(utf8)
             while index < count {
+                // Eight bytes at a time while none needs a look (nearly all text: ids, hashes,
+                // names): the byte loop below only runs over a word that holds a candidate.
+                if index + 8 <= count,
+                    !JSONByteScan.mayNeedEscape(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                {
+                    index += 8
+                    continue
+                }
                 let byte = utf8[index]
                 // Nearly every byte: printable ASCII other than `"` and `\`, or a UTF-8 byte
                 // other than the lead byte of U+2028/U+2029.
@@ -64,18 +107,20 @@ extension JSONValue {
                     width = 3
                 default:
                     // Other control characters: \u00XX in lower-case hex, as the String writer does.
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    output.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hexDigit(byte >> 4), Self.hexDigit(byte & 0x0F)])
+                    output.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                    output.append("\\u00")
+                    output.append(Self.hexDigit(byte >> 4))
+                    output.append(Self.hexDigit(byte & 0x0F))
                     index += 1
                     runStart = index
                     continue
                 }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                escape.withUTF8Buffer { output.append(contentsOf: $0) }
+                output.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                output.append(escape)
                 index += width
                 runStart = index
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+            output.append(UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
         }
         output.append(0x22)
     }
@@ -124,10 +169,6 @@ extension JSONValue {
         default: return nil
         }
     }
-
-    private static let nullBytes: [UInt8] = Array("null".utf8)
-    private static let trueBytes: [UInt8] = Array("true".utf8)
-    private static let falseBytes: [UInt8] = Array("false".utf8)
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
 }

@@ -1,3 +1,5 @@
+internal import CLibCrypto
+
 /// SHA-256 (FIPS 180-4) through OpenSSL, whose assembly (SHA extensions where the CPU has
 /// them) outruns libsodium's portable C on long inputs such as audit lines.
 public enum SHA256 {
@@ -9,6 +11,21 @@ public enum SHA256 {
     /// Hashes `bytes` into the first 32 bytes of `digest`, allocating nothing.
     public static func hash(_ bytes: UnsafeRawBufferPointer, into digest: UnsafeMutableRawBufferPointer) {
         Self.digest.hash(bytes, into: digest)
+    }
+
+    /// Hashes `first` followed by `second` into the first 32 bytes of `digest`, allocating
+    /// nothing and without joining them: the audit chain hashes the previous chain and the new
+    /// line's prefix, which live in different buffers. OpenSSL's low-level SHA-256 with the
+    /// context on the stack, not `EVP_Digest` (two heap contexts and a provider call per hash).
+    public static func hash(
+        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, into digest: UnsafeMutableRawBufferPointer
+    ) {
+        precondition(digest.count >= byteCount, "digest buffer too small")
+        let status = beekeeper_sha256_concat(
+            first.baseAddress, first.count, second.baseAddress, second.count,
+            digest.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        // The low-level calls cannot fail on valid pointers; a 0 would mean a broken libcrypto.
+        precondition(status == 1, "OpenSSL SHA256_Final failed")
     }
 
     /// Hashes the UTF-8 bytes of `text`.

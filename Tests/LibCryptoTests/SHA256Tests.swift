@@ -48,6 +48,25 @@ import Testing
 }
 
 @Suite struct SHA256IntoTests {
+    /// The two-part form (the audit chain: previous chain ‖ line) equals the one-shot hash of the
+    /// joined input at every split, including empty parts and splits across 64-byte blocks.
+    @Test func twoPartsEqualTheJoinedInput() {
+        let input = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for split in [0, 1, 63, 64, 65, 127, 128, 200, 299, 300] {
+            var digest = [UInt8](repeating: 0xEE, count: 36)
+            input[..<split].withUnsafeBytes { first in
+                input[split...].withUnsafeBytes { second in
+                    digest.withUnsafeMutableBytes { SHA256.hash(first, second, into: $0) }
+                }
+            }
+            #expect(Array(digest.prefix(32)) == SHA256.hash(input), "split at \(split)")
+            #expect(digest.suffix(4).allSatisfy { $0 == 0xEE }, "writes exactly 32 bytes")
+        }
+        var empty = [UInt8](repeating: 0, count: 32)
+        empty.withUnsafeMutableBytes { SHA256.hash(UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0), into: $0) }
+        #expect(hex(empty) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test func hashIntoABufferEqualsTheArrayForm() {
         let input = Array("abc".utf8)
         var digest = [UInt8](repeating: 0xEE, count: 40)

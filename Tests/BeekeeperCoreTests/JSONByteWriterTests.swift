@@ -1,0 +1,48 @@
+import BeekeeperCore
+import Testing
+
+/// The pointer writer behind every byte serialization: what it writes lands after what the
+/// array held, unused room is dropped, and a write past the room traps instead of touching
+/// the memory beyond it.
+@Suite struct JSONByteWriterTests {
+    @Test func writesAfterTheExistingBytesAndDropsUnusedRoom() {
+        var bytes: [UInt8] = [1, 2]
+        bytes.appendWritten(atMost: 40) { writer in
+            writer.append(0x41)
+            writer.append("bc")
+            writer.appendDecimal(0)
+            writer.appendDecimal(UInt64.max)
+        }
+        #expect(bytes == [1, 2] + Array("Abc0\(UInt64.max)".utf8))
+        bytes.appendWritten(atMost: 0) { _ in }
+        #expect(bytes.count == 2 + 4 + 20)
+        var empty: [UInt8] = []
+        empty.appendWritten(atMost: 0) { _ in }
+        #expect(empty.isEmpty)
+    }
+
+    @Test(arguments: [UInt64(0), 9, 10, 99, 100, 1_234_567_890, UInt64.max])
+    func decimals(_ value: UInt64) {
+        var bytes: [UInt8] = []
+        bytes.appendWritten(atMost: 20) { $0.appendDecimal(value) }
+        #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+    }
+
+    @Test func aWritePastTheRoomTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var bytes: [UInt8] = []
+            bytes.appendWritten(atMost: 2) { writer in writer.append("abc") }
+        }
+        await #expect(processExitsWith: .failure) {
+            var bytes: [UInt8] = []
+            bytes.appendWritten(atMost: 0) { writer in writer.append(0x61) }
+        }
+        await #expect(processExitsWith: .failure) {
+            var bytes: [UInt8] = []
+            bytes.appendWritten(atMost: 1) { writer in
+                writer.append(0x61)
+                writer.append(0x62)
+            }
+        }
+    }
+}

@@ -19,7 +19,7 @@ extension AuditLog {
             }
         }
         if wait {
-            _ = await Self.run(on: io) { () throws(Never) in work() }
+            _ = await BlockingWork.result(on: io) { () throws(Never) in work() }
         } else {
             io.async(execute: work)
         }

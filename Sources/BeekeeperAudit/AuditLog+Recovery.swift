@@ -44,7 +44,7 @@ extension AuditLog {
         let paths = (durable ? cuts : cuts.filter(\.reported)).map { $0.path + AuditTornFile.recordedSuffix }
         guard !paths.isEmpty else { return }
         let directory = self.directory
-        let marked = await Self.run(on: io) { () throws(AuditError) in
+        let marked = await BlockingWork.result(on: io) { () throws(AuditError) in
             for path in paths { POSIX.close(try POSIX.open(path, O_WRONLY | O_CREAT, mode: 0o640)) }
             try POSIX.syncDirectory(directory)
         }

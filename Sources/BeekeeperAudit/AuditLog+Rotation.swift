@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BeekeeperCore
 import Logging
 
 extension AuditLog {
@@ -22,7 +23,7 @@ extension AuditLog {
         let directory = self.directory
         let path = POSIX.join(directory, AuditSegments.fileName(firstSeq: nextSeq, compressed: false))
         let old = live
-        let created = await Self.run(on: io) { () throws(AuditError) -> Int32 in
+        let created = await BlockingWork.result(on: io) { () throws(AuditError) -> Int32 in
             let fd = try POSIX.open(path, O_RDWR | O_CREAT | O_EXCL)
             do throws(AuditError) {
                 try POSIX.syncDirectory(directory)
@@ -56,7 +57,7 @@ extension AuditLog {
         let level = options.gzipLevel
         let queue = compressionQueue
         compressions[path] = Task {
-            let result = await Self.run(on: queue) { () throws(AuditError) in
+            let result = await BlockingWork.result(on: queue) { () throws(AuditError) in
                 try SegmentCompressor.compress(plainPath: path, level: level)
             }
             self.compressionFinished(path, result)

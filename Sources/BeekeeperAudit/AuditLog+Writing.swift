@@ -138,7 +138,7 @@ extension AuditLog {
             if case .success = result, unsynced { result = await syncLive() }
             if case .success = result { await savePosition(wait: true) }
             let fd = live.fd
-            _ = await Self.run(on: io) { POSIX.close(fd) }
+            _ = await BlockingWork.result(on: io) { POSIX.close(fd) }
             phase = .closed
             return result
         }
@@ -162,7 +162,7 @@ extension AuditLog {
         // done too (the gate), while this writer goes on with the next group.
         let followUps = AuditFollowUpBatches(group.lazy.compactMap(\.followUp))
         let gate = followUps.count == 0 ? nil : AuditFollowUpGate(followers: followUps.count)
-        let outcome = await Self.run(on: io) { () throws(WriteFailure) -> WriteOutcome in
+        let outcome = await BlockingWork.result(on: io) { () throws(WriteFailure) -> WriteOutcome in
             let written = try job.run()
             if let gate { followUps.run(gate) }
             return written
@@ -363,7 +363,7 @@ extension AuditLog {
         let fd = live.fd
         let path = live.path
         let faults = self.faults
-        let result = await Self.run(on: io) { () throws(AuditError) -> Duration in
+        let result = await BlockingWork.result(on: io) { () throws(AuditError) -> Duration in
             let clock = ContinuousClock()
             let start = clock.now
             if let code = faults?.takeSyncFault() { throw AuditError.io(operation: "fdatasync", path: path, errno: code) }
@@ -390,7 +390,7 @@ extension AuditLog {
         let truncateFirst = truncateBeforeWrite
         let probePath = POSIX.join(directory, ".audit-probe")
         let faults = self.faults
-        let result = await Self.run(on: io) { () throws(AuditError) in
+        let result = await BlockingWork.result(on: io) { () throws(AuditError) in
             if truncateFirst {
                 try POSIX.truncate(fd, to: offset, path: path)
                 try POSIX.dataSync(fd, path: path)

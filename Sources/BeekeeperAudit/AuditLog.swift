@@ -125,9 +125,9 @@ public actor AuditLog {
         self.faults = faults
         try POSIX.makeDirectories(directory)
         let lock = try AuditDirectoryLock(directory: directory)
-        let recovered = try await Self.run(on: io) { () throws(AuditError) in
+        let recovered = try await BlockingWork.run(on: io) { () throws(AuditError) in
             try AuditLogRecovery.recover(directory: directory, logger: logger)
-        }.get()
+        }
         // Fewer records than the remembered position names: a segment was deleted or replaced.
         var gap: (found: UInt64, remembered: AuditPosition, file: String)? = nil
         if let positionFile = options.positionFile {
@@ -271,15 +271,6 @@ public actor AuditLog {
             pending.append(.control(control, waiter))
             startDraining()
         }.get()
-    }
-
-    /// Runs blocking file work on a dispatch queue, off the cooperative pool.
-    static func run<T: Sendable, Failure: Error>(
-        on queue: DispatchQueue, _ body: @escaping @Sendable () throws(Failure) -> T
-    ) async -> Result<T, Failure> {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: Result(catching: body)) }
-        }
     }
 
     private func startTicker() {

@@ -36,7 +36,6 @@ struct AuditLineBuffer {
         let previous = chain
         // `{"seq":` 20 digits `,"ts":"` ts `",` body `,"chain":"` 64 hex `"}` newline.
         let bound = 7 + 20 + 8 + ts.count + 2 + record.bodyBound + 10 + 64 + 3
-        var hex: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         bytes.appendWritten(atMost: bound) { line in
             let lineStart = line.position
             line.append(#"{"seq":"#)
@@ -51,31 +50,15 @@ struct AuditLineBuffer {
             withUnsafeMutableBytes(of: &digest) { output in
                 previous.withUnsafeBytes { LibCrypto.SHA256.hash($0, prefix, into: output) }
             }
-            withUnsafeMutableBytes(of: &hex) { text in
-                withUnsafeBytes(of: &digest) { raw in
-                    for index in 0..<32 {
-                        text[2 * index] = Self.hexDigit(raw[index] >> 4)
-                        text[2 * index + 1] = Self.hexDigit(raw[index] & 0x0F)
-                    }
-                }
-                line.append(#","chain":""#)
-                line.append(UnsafeRawBufferPointer(text))
-            }
+            line.append(#","chain":""#)
+            withUnsafeBytes(of: &digest) { line.appendLowerHex($0) }
             line.append(#""}"#)
             line.append(0x0A)
         }
+        // The new chain is the hex just written: the 64 bytes before the line's `"}` and newline.
         chain.removeAll(keepingCapacity: true)
-        withUnsafeBytes(of: &hex) { chain.append(contentsOf: $0) }
+        chain.append(contentsOf: bytes[(bytes.count - 67)..<(bytes.count - 3)])
     }
 
     var chainString: String { String(decoding: chain, as: UTF8.self) }
-
-    /// A lower-case hex digit, without a table lookup.
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
-
-    /// `String(value)` without the String.
-    static func appendDecimal(_ value: UInt64, to output: inout [UInt8]) {
-        output.appendWritten(atMost: 20) { $0.appendDecimal(value) }
-    }
 }

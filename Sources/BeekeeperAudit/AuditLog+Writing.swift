@@ -64,7 +64,7 @@ extension AuditLog {
     /// group is being flushed form the next group.
     private func drain() async {
         while !pending.isEmpty {
-            if options.fsync == .batch, options.commitDelay > .zero, case .records = pending.first, gathering.startWaiting() != nil {
+            if options.fsync == .batch, options.commitDelay > .zero, case .records = pending.first, gathering.startWaiting() {
                 await gatherCompany()
             }
             let batch = pending
@@ -82,9 +82,10 @@ extension AuditLog {
                             index += 1
                         }
                     }
-                    gathering.committing(waiters: group.reduce(0) { $0 + ($1.waiter == nil ? 0 : 1) })
+                    let waiters = group.reduce(0) { $0 + ($1.waiter == nil ? 0 : 1) }
+                    gathering.committing(waiters: waiters)
                     // Detached records alone need no fdatasync: the next waited group's covers them.
-                    let failure = await commit(group, detachedOnly: group.allSatisfy { $0.waiter == nil })
+                    let failure = await commit(group, detachedOnly: waiters == 0)
                     if failure == nil, phase != .closed, live.size >= Int64(options.rotateBytes) {
                         _ = await rotateNow()
                     }

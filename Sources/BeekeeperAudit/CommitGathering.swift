@@ -22,11 +22,11 @@ struct CommitGathering {
     }
 
     /// Whether the writer, about to take a group of records, should wait for company first; if
-    /// so it is now waiting, for the returned number of waited appends.
-    mutating func startWaiting() -> Int? {
-        guard lastGroupWaiters >= 2, queuedWaiters > 0, queuedWaiters < lastGroupWaiters else { return nil }
+    /// so it is now waiting, for ``target`` waited appends.
+    mutating func startWaiting() -> Bool {
+        guard lastGroupWaiters >= 2, queuedWaiters > 0, queuedWaiters < lastGroupWaiters else { return false }
         target = lastGroupWaiters
-        return lastGroupWaiters
+        return true
     }
 
     /// The wait ended (enough company or the delay passed).

@@ -39,6 +39,21 @@ package struct JSONByteWriter {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// `bytes` as lower-case hex, two digits per byte (one bounds check for all of them).
+    @inlinable
+    package mutating func appendLowerHex(_ bytes: UnsafeRawBufferPointer) {
+        precondition(end - position >= 2 * bytes.count, "JSONByteWriter: write past the reserved bytes")
+        for byte in bytes {
+            position[0] = Self.hexDigit(byte >> 4)
+            position[1] = Self.hexDigit(byte & 0x0F)
+            position += 2
+        }
+    }
+
+    /// A lower-case hex digit, without a table lookup.
+    @inlinable @inline(__always)
+    package static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
+
     /// `String(value)`'s bytes, without the String.
     @inlinable
     package mutating func appendDecimal(_ value: UInt64) {

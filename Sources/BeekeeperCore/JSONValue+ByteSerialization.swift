@@ -109,8 +109,7 @@ extension JSONValue {
                     // Other control characters: \u00XX in lower-case hex, as the String writer does.
                     output.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                     output.append("\\u00")
-                    output.append(Self.hexDigit(byte >> 4))
-                    output.append(Self.hexDigit(byte & 0x0F))
+                    withUnsafeBytes(of: byte) { output.appendLowerHex($0) }
                     index += 1
                     runStart = index
                     continue
@@ -169,6 +168,4 @@ extension JSONValue {
         default: return nil
         }
     }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
 }

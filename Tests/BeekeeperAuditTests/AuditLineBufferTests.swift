@@ -96,11 +96,4 @@ struct AuditLineBufferTests {
             #expect(!AuditRecordCheck.isLogType(type), "\(type)")
         }
     }
-
-    @Test(arguments: [UInt64(0), 1, 9, 10, 99, 100, 1_234_567_890, UInt64.max])
-    func decimals(_ value: UInt64) {
-        var bytes: [UInt8] = []
-        AuditLineBuffer.appendDecimal(value, to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == String(value))
-    }
 }

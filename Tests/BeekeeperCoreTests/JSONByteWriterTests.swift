@@ -28,6 +28,13 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == String(value))
     }
 
+    @Test func lowerHex() {
+        var bytes: [UInt8] = []
+        let input: [UInt8] = [0x00, 0x0F, 0x10, 0x9A, 0xA5, 0xFF]
+        bytes.appendWritten(atMost: 2 * input.count) { writer in input.withUnsafeBytes { writer.appendLowerHex($0) } }
+        #expect(String(decoding: bytes, as: UTF8.self) == "000f109aa5ff")
+    }
+
     // No exit test for the trap on a write past the room (`#expect(processExitsWith:)`):
     // swift-testing's exit-test wait thread loops on `waitid(P_ALL, WNOWAIT)` while any other
     // test's child is a zombie it does not own, and in the full parallel run that burned a core

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// The write loop every durable file in Beekeeper needs, once: short writes continued, EINTR
+/// The write and read loops every durable file in Beekeeper needs, once: short transfers continued, EINTR
 /// retried, and the errno that stopped it handed back for the caller's own typed error.
 public enum UnixIO {
     /// Writes all of `bytes` to `fd`, at `offset` (pwrite) or else at the descriptor's position.
@@ -26,5 +26,21 @@ public enum UnixIO {
             written += count
         }
         return nil
+    }
+
+    /// Reads up to `buffer.count` bytes of `fd` from `offset` (pread), continuing short reads and
+    /// retrying EINTR; the count read (less at the end of the file), or -1 with errno set.
+    public static func readAll(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let count = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if count < 0 {
+                if errno == EINTR { continue }
+                return -1
+            }
+            if count == 0 { break }
+            done += count
+        }
+        return done
     }
 }

@@ -29,9 +29,22 @@ final class IdempotencyJournal: AuditGroupFollower {
     private let fd: Int32
     private let logger: Logger
     private let faults: AuditFaultInjector?
-    /// Held for one write: the audit I/O queue and the store's actor both append.
-    private let writing = Mutex(())
+    /// Where the next line goes, with the lines written by the audit I/O queue that the store has
+    /// not picked up yet: held for one write, since the audit I/O queue and the store's actor both
+    /// append.
+    private let writing: Mutex<Appending>
     private let syncQueue = DispatchQueue(label: "beekeeper.idempotency.sync")
+
+    private struct Appending {
+        var end: Int64
+        /// Task-path lines, by id, until ``takeLocation(of:)`` (right after their append returns).
+        var unclaimed: [String: IdempotencyJournalLocation] = [:]
+    }
+
+    /// A bound on `unclaimed`: every task-path line is claimed right after its append returns, so
+    /// more than this means a caller that never came; forgetting them costs only memory savings
+    /// (their outcomes stay decoded in memory), never a replay.
+    static let unclaimedLimit = 65_536
 
     /// Written lines' callers waiting for an fdatasync, by write number.
     private struct Syncs {
@@ -46,29 +59,55 @@ final class IdempotencyJournal: AuditGroupFollower {
     /// fdatasync calls of finished outcomes' lines (not the one at start); tests check grouping with it.
     var syncCount: Int { syncs.withLock { $0.count } }
 
-    /// Opens the journal for appending; nil if it cannot be opened (outcomes are then kept in memory only).
+    /// Opens the journal for appending (and for reading outcomes back when a replay asks); nil if
+    /// it cannot be opened (outcomes are then kept in memory only).
     init?(path: String, logger: Logger, faults: AuditFaultInjector?) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        let end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1
+        guard fd >= 0, end >= 0 else {
             let code = errno
+            if fd >= 0 { close(fd) }
             logger.warning(
                 "could not open the idempotency journal; outcomes are replayed only until a restart",
                 metadata: ["path": "\(path)", "errno": "\(code)"])
             return nil
         }
-        lseek(fd, 0, SEEK_END)
         self.path = path
         self.fd = fd
         self.logger = logger
         self.faults = faults
+        self.writing = Mutex(Appending(end: Int64(end)))
     }
 
     deinit { close(fd) }
 
-    /// Appends `bytes` (whole lines) with one write; nil on success, else the errno.
-    func write(_ bytes: [UInt8]) -> Int32? {
-        if let code = faults?.takeWriteFault() { return code }
-        return writing.withLock { _ in bytes.withUnsafeBytes { UnixIO.writeAll(fd, $0) } }
+    /// Appends `bytes` (whole lines) with one write at the journal's end; the offset they start
+    /// at, or the errno. A failed write is cut off again, so the file keeps only whole lines and
+    /// the next line starts where this one should have.
+    func write(_ bytes: [UInt8]) -> Result<Int64, IdempotencyJournalWriteFailure> {
+        if let code = faults?.takeWriteFault() { return .failure(.init(errno: code)) }
+        return writing.withLock { appending in
+            let offset = appending.end
+            if let code = bytes.withUnsafeBytes({ UnixIO.writeAll(fd, $0, at: offset) }) {
+                _ = ftruncate(fd, off_t(offset))
+                return .failure(.init(errno: code))
+            }
+            appending.end += Int64(bytes.count)
+            return .success(offset)
+        }
+    }
+
+    /// The bytes of a line written earlier (``write(_:)``, or read at start), or nil.
+    func read(_ location: IdempotencyJournalLocation) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: Int(location.length))
+        let count = bytes.withUnsafeMutableBytes { UnixIO.readAll(fd, $0, at: location.offset) }
+        return count == bytes.count ? bytes : nil
+    }
+
+    /// Where the task-path line of `id` went (``groupDurable(_:done:)``), once; nil if its write
+    /// failed or the line's id could not be read back from it.
+    func takeLocation(of id: String) -> IdempotencyJournalLocation? {
+        writing.withLock { $0.unclaimed.removeValue(forKey: id) }
     }
 
     /// One fdatasync of everything written so far; nil on success, else the errno.
@@ -112,18 +151,46 @@ final class IdempotencyJournal: AuditGroupFollower {
     }
 
     /// The lines of a group of outcome records, now durable: one write here, on the audit log's
-    /// I/O queue, then a (shared) fdatasync on the journal's own queue before `done`.
+    /// I/O queue, then a (shared) fdatasync on the journal's own queue before `done`. Each line's
+    /// place is kept for the store (``takeLocation(of:)``), which then holds only that, not the outcome.
     func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(items.reduce(0) { $0 + $1.count })
         for item in items { bytes += item }
-        if let failed = write(bytes) {
+        switch write(bytes) {
+        case .failure(let failure):
             logger.warning(
                 "idempotency journal write failed; replay after restart may re-run these tasks",
-                metadata: ["lines": "\(items.count)", "errno": "\(failed)"])
+                metadata: ["lines": "\(items.count)", "errno": "\(failure.errno)"])
             done()
             return
+        case .success(var offset):
+            var located: [(String, IdempotencyJournalLocation)] = []
+            located.reserveCapacity(items.count)
+            for item in items {
+                // The line without its newline; the scan reads the id the store keys it by.
+                let length = item.count - 1
+                if let id = item.withUnsafeBytes({ IdempotencyJournalLine.scan(UnsafeRawBufferPointer(rebasing: $0[0..<length]))?.id }) {
+                    located.append((id, IdempotencyJournalLocation(offset: offset, length: Int32(length))))
+                }
+                offset += Int64(item.count)
+            }
+            writing.withLock { appending in
+                if appending.unclaimed.count + located.count > Self.unclaimedLimit { appending.unclaimed.removeAll() }
+                for (id, location) in located { appending.unclaimed[id] = location }
+            }
         }
         syncWritten(then: done)
     }
+}
+
+/// Where one outcome's line lies in the journal, without its newline: what the store keeps of a
+/// finished outcome instead of the outcome itself.
+struct IdempotencyJournalLocation: Equatable {
+    var offset: Int64
+    var length: Int32
+}
+
+struct IdempotencyJournalWriteFailure: Error {
+    var errno: Int32
 }

@@ -14,6 +14,12 @@ import Darwin
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
 /// restart does not forget them; the journal is compacted on start.
 ///
+/// Memory holds, per id, where its outcome's journal line lies, not the outcome: a replay reads
+/// the line back. A day of ids at a busy sidecar's rate would otherwise keep a day of results in
+/// memory (about 680 bytes a task with a two-element result at 5,000 tasks/s, BENCHMARKS.md
+/// section 27), and the whole journal as read at start until its last id expired. An outcome no
+/// journal line holds (no journal open, or its write failed) stays in memory.
+///
 /// Each id remembers the SHA-256 of the payload that claimed it: the same id with a different
 /// payload is a client bug (or an attack on the replay), never a retry, and is refused rather
 /// than answered with another request's outcome.
@@ -26,29 +32,24 @@ package actor IdempotencyStore {
         case reused(originalSHA256: String)
     }
 
-    /// A finished outcome: decoded, or a line of the journal as read at start, decoded when a
-    /// replay first asks for it (`IdempotencyJournalLine`: a start reads only ids, times and digests).
+    /// A finished outcome: its journal line, decoded each time a replay asks for it (a start
+    /// reads only ids, times and digests: `IdempotencyJournalLine`), or the outcome itself when
+    /// no line holds it. Indirect, so the rare decoded case does not widen every entry.
     private enum Stored {
-        case decoded(TaskOutcome.Kind)
-        case journalled(Range<Int>)
+        indirect case decoded(TaskOutcome.Kind)
+        case journalled(IdempotencyJournalLocation)
     }
 
     /// `sha256` is nil for journal lines written before digests were kept: those are not compared.
     private enum Entry {
-        case running(sha256: String)
-        case finished(Stored, at: Double, sha256: String?)
+        case running(sha256: PayloadDigest)
+        case finished(Stored, at: Double, sha256: PayloadDigest?)
     }
 
     private var entries: [String: Entry] = [:]
     /// Finished ids in completion order, for expiry without scanning the whole map.
     private var expiryOrder: [(id: String, at: Double)] = []
     private var expiryHead = 0
-    /// The journal as read at start, which `.journalled` ranges point into; dropped once every
-    /// id read from it has expired. (It is smaller than the decoded outcomes it stands for.)
-    private var startLines: [UInt8] = []
-    /// How many of the first `expiryOrder` entries came from `startLines`, and how many expired.
-    private var startEntries = 0
-    private var expiredEntries = 0
     private let retention: Double
     private let journalPath: String
     /// The journal file; outcomes on the task path reach it through their audit record's group
@@ -75,7 +76,7 @@ package actor IdempotencyStore {
         // Whether the file holds anything to leave out: an expired or unreadable line, or a last
         // line without its newline (a torn write, onto which the next append would be glued).
         var compact = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
-        var loaded: [String: Entry] = [:]
+        var loaded: [String: (stored: Stored?, at: Double, sha256: String?)] = [:]
         var order: [(id: String, at: Double)] = []
         var kept: [Range<Int>] = []
         let retention = self.retention  // the closure below must not capture self before init ends
@@ -90,9 +91,10 @@ package actor IdempotencyStore {
                 let id: String
                 let at: Double
                 let sha256: String?
-                let stored: Stored
+                // nil: the line, wherever it ends up in the journal (decided below).
+                let stored: Stored?
                 if let scanned = IdempotencyJournalLine.scan(line) {
-                    (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, .journalled(range))
+                    (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
                 } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
                     let recordAt = record["at"]?.doubleValue, let outcome = Self.outcome(of: record)
                 {
@@ -106,33 +108,55 @@ package actor IdempotencyStore {
                     compact = true
                     continue
                 }
-                loaded[id] = .finished(stored, at: at, sha256: sha256)
+                loaded[id] = (stored, at, sha256)
                 order.append((id, at))
                 kept.append(range)
             }
         }
-        entries = loaded
-        expiryOrder = order
-        startEntries = order.count
-        startLines = order.isEmpty ? [] : bytes
         // Compact: rewrite only what is still within retention, atomically, and only when that
         // leaves something out. Rewriting a whole journal that loses nothing made every start pay
         // a write and fsync of up to 24 h of outcomes (seconds on a slow disk, issue 14); a journal
         // that does not exist yet is created the same way, so its directory entry is durable.
+        // Each kept line's place in the file the journal opens: the compacted one, or the file as read.
+        var places = kept.map { IdempotencyJournalLocation(offset: Int64($0.lowerBound), length: Int32($0.count)) }
         if compact || data == nil {
             var compacted: [UInt8] = []
             compacted.reserveCapacity(bytes.count)
+            var compactedPlaces: [IdempotencyJournalLocation] = []
+            compactedPlaces.reserveCapacity(kept.count)
             for range in kept {
+                compactedPlaces.append(IdempotencyJournalLocation(offset: Int64(compacted.count), length: Int32(range.count)))
                 compacted.append(contentsOf: bytes[range])
                 compacted.append(UInt8(ascii: "\n"))
             }
             do {
                 try DurableFile.replace(journalPath, with: compacted, mode: 0o600)
+                places = compactedPlaces
             } catch {
                 logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
             }
         }
-        journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
+        let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
+        self.journal = journal
+        // Later lines of an id replace earlier ones, as they always have: the last line read wins.
+        for (index, (id, _)) in order.enumerated() {
+            guard let (stored, at, sha256) = loaded[id], at == order[index].at else { continue }
+            let place: Stored
+            if let stored {
+                place = stored
+            } else if journal != nil {
+                place = .journalled(places[index])
+            } else if let record = bytes.withUnsafeBytes({ try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[index]])) }),
+                let outcome = Self.outcome(of: record)
+            {
+                // No journal to read lines back from later: decoded now, as every start once did.
+                place = .decoded(outcome)
+            } else {
+                continue
+            }
+            entries[id] = .finished(place, at: at, sha256: sha256.map(PayloadDigest.init))
+        }
+        expiryOrder = order
         if !compact, data != nil, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
             // they answer replays from now on, so they must be durable as a rewrite would have made them.
@@ -145,18 +169,18 @@ package actor IdempotencyStore {
     /// The outcome a finished entry replays, decoding a line read at start the first time it is
     /// asked for. A line that does not decode (damaged inside its outcome, which the start did not
     /// read) is forgotten, as a start that parsed it whole would have: the id is not replayable.
-    private func outcome(of id: String, _ stored: Stored, at: Double, sha256: String?) -> TaskOutcome.Kind? {
+    private func outcome(of id: String, _ stored: Stored) -> TaskOutcome.Kind? {
         switch stored {
         case .decoded(let outcome):
             return outcome
-        case .journalled(let range):
-            let record = startLines.withUnsafeBytes { try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[range])) }
-            guard let outcome = record.flatMap(Self.outcome(of:)) else {
+        case .journalled(let location):
+            // Read back each time, not kept: replays are rare next to the ids that never replay.
+            let record = journal?.read(location).flatMap { try? JSONValue.parse($0) }
+            guard let outcome = record.flatMap(Self.outcome(of:)), record?["id"]?.stringValue == id else {
                 logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
                 entries[id] = nil
                 return nil
             }
-            entries[id] = .finished(.decoded(outcome), at: at, sha256: sha256)
             return outcome
         }
     }
@@ -169,16 +193,17 @@ package actor IdempotencyStore {
 
     package func claim(_ id: String, payloadSHA256: String) -> Claim {
         expire()
+        let digest = PayloadDigest(payloadSHA256)
         switch entries[id] {
         case .running(let original)?:
-            return original == payloadSHA256 ? .running : .reused(originalSHA256: original)
-        case .finished(let stored, let at, let original)?:
-            if let original, original != payloadSHA256 { return .reused(originalSHA256: original) }
-            if let response = outcome(of: id, stored, at: at, sha256: original) { return .finished(response) }
-            entries[id] = .running(sha256: payloadSHA256)
+            return original == digest ? .running : .reused(originalSHA256: original.text)
+        case .finished(let stored, _, let original)?:
+            if let original, original != digest { return .reused(originalSHA256: original.text) }
+            if let response = outcome(of: id, stored) { return .finished(response) }
+            entries[id] = .running(sha256: digest)
             return .claimed
         case nil:
-            entries[id] = .running(sha256: payloadSHA256)
+            entries[id] = .running(sha256: digest)
             return .claimed
         }
     }
@@ -199,16 +224,17 @@ package actor IdempotencyStore {
     /// with this `at`) is already in the journal: it rode on the audit group commit of its record.
     package func finished(_ id: String, outcome: TaskOutcome.Kind, journalledAt at: Double) {
         guard outcome.journalJSON != nil else { return release(id) }
-        remember(id, outcome: outcome, at: at)
+        remember(id, outcome: outcome, at: at, line: journal?.takeLocation(of: id))
     }
 
-    /// Marks a claimed id finished in memory, keeping the payload digest it was claimed with.
-    private func remember(_ id: String, outcome: TaskOutcome.Kind, at: Double) {
-        entries[id] = .finished(.decoded(outcome), at: at, sha256: claimedSHA256(id))
+    /// Marks a claimed id finished, keeping the payload digest it was claimed with: where its
+    /// journal line is, or else the outcome itself.
+    private func remember(_ id: String, outcome: TaskOutcome.Kind, at: Double, line: IdempotencyJournalLocation?) {
+        entries[id] = .finished(line.map { .journalled($0) } ?? .decoded(outcome), at: at, sha256: claimedSHA256(id))
         expiryOrder.append((id, at))
     }
 
-    private func claimedSHA256(_ id: String) -> String? {
+    private func claimedSHA256(_ id: String) -> PayloadDigest? {
         if case .running(let claimed)? = entries[id] { return claimed }
         return nil
     }
@@ -219,18 +245,29 @@ package actor IdempotencyStore {
     /// and `always`; this is for late outcomes and the modes whose appends nothing waits for.
     package func finish(_ id: String, outcome: TaskOutcome.Kind) async {
         let now = Date().timeIntervalSince1970
-        guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)) else { return release(id) }
-        remember(id, outcome: outcome, at: now)
-        guard let journal else { return }
-        if let failed = journal.write(line) {
+        guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)?.text) else { return release(id) }
+        guard let journal else { return remember(id, outcome: outcome, at: now, line: nil) }
+        switch journal.write(line) {
+        case .failure(let failure):
             logger.warning(
                 "idempotency journal write failed; replay after restart may re-run this task",
-                metadata: ["task_id": "\(id)", "errno": "\(failed)"])
-            return
+                metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
+            return remember(id, outcome: outcome, at: now, line: nil)
+        case .success(let offset):
+            remember(id, outcome: outcome, at: now, line: IdempotencyJournalLocation(offset: offset, length: Int32(line.count - 1)))
         }
         // Grouped: finishes (and audit groups' lines) written while an fdatasync runs share the next.
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             journal.syncWritten { waiter.resume() }
+        }
+    }
+
+    /// Finished ids whose outcome memory holds itself, not where its journal line is (no journal,
+    /// a failed write, a previous release's line): what tests and the memory figures check.
+    var outcomesInMemory: Int {
+        entries.values.reduce(0) { count, entry in
+            if case .finished(.decoded, _, _) = entry { return count + 1 }
+            return count
         }
     }
 
@@ -241,8 +278,8 @@ package actor IdempotencyStore {
 
     /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
     package func finished(_ id: String) -> TaskOutcome.Kind? {
-        guard case .finished(let stored, let at, let sha256)? = entries[id] else { return nil }
-        return outcome(of: id, stored, at: at, sha256: sha256)
+        guard case .finished(let stored, _, _)? = entries[id] else { return nil }
+        return outcome(of: id, stored)
     }
 
     private func expire() {
@@ -251,9 +288,7 @@ package actor IdempotencyStore {
             let entry = expiryOrder[expiryHead]
             if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
             expiryHead += 1
-            expiredEntries += 1
         }
-        if expiredEntries >= startEntries, !startLines.isEmpty { startLines = [] }
         if expiryHead > 1024, expiryHead * 2 > expiryOrder.count {
             expiryOrder.removeFirst(expiryHead)
             expiryHead = 0

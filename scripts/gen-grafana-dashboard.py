@@ -164,8 +164,9 @@ panel("timeseries", "HTTP requests", "By handler and status code.",
       [(f'sum by (handler, code) (rate(beekeeper_http_requests_total{{{SEL}}}[$__rate_interval]))', "{{handler}} {{code}}")], unit="reqps")
 panel("timeseries", "CPU", "Seconds of CPU per second (1 = one core).",
       [(f'rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])', "{{instance}}")], unit="short")
-panel("timeseries", "Memory and descriptors", "Resident memory and open file descriptors.",
-      [(f'process_resident_memory_bytes{{{SEL}}}', "{{instance}} RSS"), (f'process_open_fds{{{SEL}}}', "{{instance}} fds")],
+panel("timeseries", "Memory and descriptors", "Resident memory, open file descriptors, and what replay protection holds in memory: task ids kept 24 h for idempotent replay and nonces kept 2 x clock_skew. RSS that grows with these is expected (a few hundred bytes an id); RSS that grows without them is not.",
+      [(f'process_resident_memory_bytes{{{SEL}}}', "{{instance}} RSS"), (f'process_open_fds{{{SEL}}}', "{{instance}} fds"),
+       (f'beekeeper_idempotency_ids{{{SEL}}}', "{{instance}} idempotency ids"), (f'beekeeper_auth_nonces{{{SEL}}}', "{{instance}} nonces")],
       extra={"fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
           {"matcher": {"id": "byRegexp", "options": ".*RSS"}, "properties": [{"id": "unit", "value": "bytes"}]}]}})
 

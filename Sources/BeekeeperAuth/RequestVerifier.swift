@@ -22,6 +22,9 @@ public final class RequestVerifier: Sendable {
         self.nonces = Mutex(NonceCache())
     }
 
+    /// How many nonces are remembered now (a gauge of what replay protection holds in memory).
+    public var rememberedNonces: Int { nonces.withLock { $0.count } }
+
     /// Accepts `keys` from the next request on. Nonces already seen stay remembered.
     public func replace(keys: [String: Ed25519.PublicKey], clockSkew: Duration) {
         credentials.withLock { $0 = Credentials(keys: keys, clockSkewSeconds: max(1, clockSkew.components.seconds)) }

@@ -2,6 +2,7 @@ import BeekeeperAudit
 import BeekeeperCore
 import Foundation
 package import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -46,7 +47,15 @@ package actor IdempotencyStore {
         case finished(Stored, at: Double, sha256: PayloadDigest?)
     }
 
-    private var entries: [String: Entry] = [:]
+    private var entries: [String: Entry] = [:] {
+        // Without `oldValue`, so the dictionary is still mutated in place.
+        didSet { idCount.store(entries.count, ordering: .relaxed) }
+    }
+    private nonisolated let idCount = Atomic<Int>(0)
+
+    /// Ids remembered now, running or finished (the `beekeeper_idempotency_ids` gauge), readable
+    /// without awaiting the actor: a scrape must not queue behind tasks.
+    package nonisolated var rememberedIDs: Int { idCount.load(ordering: .relaxed) }
     /// Finished ids in completion order, for expiry without scanning the whole map.
     private var expiryOrder: [(id: String, at: Double)] = []
     private var expiryHead = 0
@@ -157,6 +166,7 @@ package actor IdempotencyStore {
             entries[id] = .finished(place, at: at, sha256: sha256.map(PayloadDigest.init))
         }
         expiryOrder = order
+        idCount.store(entries.count, ordering: .relaxed)
         if !compact, data != nil, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
             // they answer replays from now on, so they must be durable as a rewrite would have made them.

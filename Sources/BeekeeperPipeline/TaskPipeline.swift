@@ -22,7 +22,7 @@ public final class TaskPipeline: Sendable {
     private let currentGuardian: Mutex<Guardian>
     let beesByFuncname: [String: Bee]
     let beeNames: [String: String]
-    let idempotency: IdempotencyStore
+    package let idempotency: IdempotencyStore
     public let metrics: SidecarMetrics
     let logger: Logger
 

@@ -130,6 +130,17 @@ public struct Sidecar: Sendable {
         metrics.registry.collector("beekeeper_audit_last_seq", help: "Sequence number of the last durable audit record.", type: .gauge, labelNames: []) {
             [CollectedSample(labelValues: [], Double(recorder.lastDurableSeq))]
         }
+        // What the sidecar's memory grows with besides the load (BENCHMARKS.md section 27).
+        metrics.registry.collector(
+            "beekeeper_idempotency_ids", help: "Task ids remembered for replay: running, or finished within 24 h.", type: .gauge, labelNames: []
+        ) {
+            [CollectedSample(labelValues: [], Double(pipeline.idempotency.rememberedIDs))]
+        }
+        metrics.registry.collector(
+            "beekeeper_auth_nonces", help: "Request nonces remembered against replay (for 2 x auth.clock_skew).", type: .gauge, labelNames: []
+        ) {
+            [CollectedSample(labelValues: [], Double(verifier.rememberedNonces))]
+        }
 
         let shipper = shipmentTarget.map { target in
             Shipper(

@@ -176,6 +176,10 @@ struct MetricsExpositionTests {
         // Every /metrics request before the last one, counted by handler and code.
         #expect(parsedText.value("beekeeper_http_requests_total", ["handler": "/metrics", "code": "200"]) == Double(scrapesBefore))
         #expect(try GuardianCounts(stats: stats) == GuardianCounts(metrics: parsedText))
+        // Every task's id stays replayable and every signed request's nonce is remembered; the
+        // scrapes and /v1/stats are not signed.
+        #expect(parsedText.value("beekeeper_idempotency_ids") == Double(jobs.count))
+        #expect(parsedText.value("beekeeper_auth_nonces") == Double(jobs.count))
         // /v1/stats tells the same window story as the gauges.
         #expect(stats["windows"]?.arrayValue?.count == 4)
         for window in stats["windows"]?.arrayValue ?? [] {

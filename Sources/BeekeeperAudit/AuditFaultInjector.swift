@@ -1,12 +1,13 @@
 import Synchronization
 
-/// Lets tests make the next writes or fsyncs of the live segment fail as a full or broken disk
+/// Lets tests make the next writes, fsyncs or reads of the live segment fail as a full or broken disk
 /// would, after a part of the group reached the file. Production logs have none. `package` so
 /// that a file written beside the log (the idempotency journal) fails the same way in tests.
 package final class AuditFaultInjector: Sendable {
     private struct State {
         var failingWrites = 0
         var failingSyncs = 0
+        var failingReads = 0
         var code: Int32 = 0
     }
 
@@ -27,6 +28,22 @@ package final class AuditFaultInjector: Sendable {
         state.withLock {
             $0.failingSyncs = count
             $0.code = code
+        }
+    }
+
+    /// The next `count` reads of lines back fail with `code` (the idempotency journal's replays).
+    package func failReads(_ count: Int, errno code: Int32) {
+        state.withLock {
+            $0.failingReads = count
+            $0.code = code
+        }
+    }
+
+    package func takeReadFault() -> Int32? {
+        state.withLock { state -> Int32? in
+            guard state.failingReads > 0 else { return nil }
+            state.failingReads -= 1
+            return state.code
         }
     }
 

@@ -84,7 +84,7 @@ final class IdempotencyJournal: AuditGroupFollower {
     /// Appends `bytes` (whole lines) with one write at the journal's end; the offset they start
     /// at, or the errno. A failed write is cut off again, so the file keeps only whole lines and
     /// the next line starts where this one should have.
-    func write(_ bytes: [UInt8]) -> Result<Int64, IdempotencyJournalWriteFailure> {
+    func write(_ bytes: [UInt8]) -> Result<Int64, IdempotencyJournalFailure> {
         if let code = faults?.takeWriteFault() { return .failure(.init(errno: code)) }
         return writing.withLock { appending in
             let offset = appending.end
@@ -97,11 +97,14 @@ final class IdempotencyJournal: AuditGroupFollower {
         }
     }
 
-    /// The bytes of a line written earlier (``write(_:)``, or read at start), or nil.
-    func read(_ location: IdempotencyJournalLocation) -> [UInt8]? {
+    /// The bytes of a line written earlier (``write(_:)``, or read at start); nil when the file
+    /// ends before it (cut short under the store), the errno when the read failed.
+    func read(_ location: IdempotencyJournalLocation) -> Result<[UInt8]?, IdempotencyJournalFailure> {
+        if let code = faults?.takeReadFault() { return .failure(.init(errno: code)) }
         var bytes = [UInt8](repeating: 0, count: Int(location.length))
         let count = bytes.withUnsafeMutableBytes { UnixIO.readAll(fd, $0, at: location.offset) }
-        return count == bytes.count ? bytes : nil
+        if count < 0 { return .failure(.init(errno: errno)) }
+        return .success(count == bytes.count ? bytes : nil)
     }
 
     /// Where the task-path line of `id` went (``groupDurable(_:done:)``), once; nil if its write
@@ -191,6 +194,7 @@ struct IdempotencyJournalLocation: Equatable {
     var length: Int32
 }
 
-struct IdempotencyJournalWriteFailure: Error {
+/// A journal write or read that failed, with its errno.
+struct IdempotencyJournalFailure: Error {
     var errno: Int32
 }

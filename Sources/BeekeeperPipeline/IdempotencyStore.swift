@@ -28,6 +28,9 @@ package actor IdempotencyStore {
     package enum Claim: Sendable, Equatable {
         case claimed
         case running
+        /// Finished, but its journal line cannot be read now (an I/O error): not run again, and
+        /// not answered; the caller refuses with a retry.
+        case unreadable
         case finished(TaskOutcome.Kind)
         /// The id was claimed by a different payload, with this digest.
         case reused(originalSHA256: String)
@@ -176,22 +179,43 @@ package actor IdempotencyStore {
         }
     }
 
-    /// The outcome a finished entry replays, decoding a line read at start the first time it is
-    /// asked for. A line that does not decode (damaged inside its outcome, which the start did not
-    /// read) is forgotten, as a start that parsed it whole would have: the id is not replayable.
-    private func outcome(of id: String, _ stored: Stored) -> TaskOutcome.Kind? {
+    /// What reading a finished entry's outcome gave.
+    private enum Replay {
+        case outcome(TaskOutcome.Kind)
+        /// The line is gone, damaged or another id's: forgotten, the id is not replayable.
+        case forgotten
+        /// The read failed (an I/O error): kept, and asked again on the next replay.
+        case unreadable
+    }
+
+    /// The outcome a finished entry replays, its journal line read back and decoded each time.
+    /// A line that does not decode (damaged inside its outcome, which the start did not read), is
+    /// missing (the journal cut short) or names another id is forgotten, as a start that parsed it
+    /// whole would have: the id is not replayable. A read that fails is not a reason to run the
+    /// task again: the entry stays.
+    private func replay(of id: String, _ stored: Stored) -> Replay {
         switch stored {
         case .decoded(let outcome):
-            return outcome
+            return .outcome(outcome)
         case .journalled(let location):
             // Read back each time, not kept: replays are rare next to the ids that never replay.
-            let record = journal?.read(location).flatMap { try? JSONValue.parse($0) }
+            guard let journal else { return .unreadable }
+            let line: [UInt8]?
+            switch journal.read(location) {
+            case .failure(let failure):
+                logger.error(
+                    "idempotency journal read failed; the id is refused until it can be read",
+                    metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
+                return .unreadable
+            case .success(let bytes): line = bytes
+            }
+            let record = line.flatMap { try? JSONValue.parse($0) }
             guard let outcome = record.flatMap(Self.outcome(of:)), record?["id"]?.stringValue == id else {
                 logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
                 entries[id] = nil
-                return nil
+                return .forgotten
             }
-            return outcome
+            return .outcome(outcome)
         }
     }
 
@@ -209,9 +233,13 @@ package actor IdempotencyStore {
             return original == digest ? .running : .reused(originalSHA256: original.text)
         case .finished(let stored, _, let original)?:
             if let original, original != digest { return .reused(originalSHA256: original.text) }
-            if let response = outcome(of: id, stored) { return .finished(response) }
-            entries[id] = .running(sha256: digest)
-            return .claimed
+            switch replay(of: id, stored) {
+            case .outcome(let response): return .finished(response)
+            case .unreadable: return .unreadable
+            case .forgotten:
+                entries[id] = .running(sha256: digest)
+                return .claimed
+            }
         case nil:
             entries[id] = .running(sha256: digest)
             return .claimed
@@ -288,8 +316,8 @@ package actor IdempotencyStore {
 
     /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
     package func finished(_ id: String) -> TaskOutcome.Kind? {
-        guard case .finished(let stored, _, _)? = entries[id] else { return nil }
-        return outcome(of: id, stored)
+        guard case .finished(let stored, _, _)? = entries[id], case .outcome(let outcome) = replay(of: id, stored) else { return nil }
+        return outcome
     }
 
     private func expire() {

@@ -55,6 +55,9 @@ public enum TaskRejection: Error, Sendable, Equatable {
     case shuttingDown
     /// The audit log cannot record the task (fail closed).
     case auditUnavailable
+    /// The id finished before, but its stored outcome cannot be read back now (an I/O error on
+    /// the idempotency journal): refused rather than run a second time.
+    case replayUnavailable
 
     /// A stable code for error bodies and audit records.
     public var code: String {
@@ -62,6 +65,7 @@ public enum TaskRejection: Error, Sendable, Equatable {
         case .queueFull: "queue_full"
         case .shuttingDown: "shutting_down"
         case .auditUnavailable: "audit_unavailable"
+        case .replayUnavailable: "replay_unavailable"
         }
     }
 
@@ -69,7 +73,7 @@ public enum TaskRejection: Error, Sendable, Equatable {
     public var retryAfter: Duration {
         switch self {
         case .queueFull(let retryAfter): retryAfter
-        case .shuttingDown, .auditUnavailable: .seconds(5)
+        case .shuttingDown, .auditUnavailable, .replayUnavailable: .seconds(5)
         }
     }
 }

@@ -90,6 +90,9 @@ public final class TaskPipeline: Sendable {
         case .running:
             _ = try? await record([duplicateRecord(submission, id: id, state: "running")])
             return TaskOutcome(taskID: id, kind: .inProgress)
+        case .unreadable:
+            _ = try? await record([duplicateRecord(submission, id: id, state: "unreadable")])
+            return TaskOutcome(taskID: id, kind: .rejected(.replayUnavailable))
         case .finished(let stored):
             do {
                 try await record([duplicateRecord(submission, id: id, state: "finished")])

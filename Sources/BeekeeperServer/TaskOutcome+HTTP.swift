@@ -49,6 +49,7 @@ extension TaskRejection {
             case .queueFull: "the bee has max_queue tasks waiting"
             case .shuttingDown: "the sidecar is shutting down"
             case .auditUnavailable: "the audit log cannot record this request; see /readyz and retry later"
+            case .replayUnavailable: "this id already finished, and its stored outcome cannot be read back now; retry later (it will not run again)"
             }
         return .unavailable(code: code, message, retryAfter: retryAfter.retryAfterSeconds)
     }

@@ -91,6 +91,24 @@ struct IdempotencyMemoryTests {
         #expect(await store.claim("aa", payloadSHA256: "d") == .claimed)
     }
 
+    @Test("a replay whose line cannot be read is refused with a retry, never run again, and replays once it can be read")
+    func unreadableReplayIsRefused() async throws {
+        let faults = AuditFaultInjector()
+        let fixture = try await PipelineFixture.make(journalFaults: faults)
+        defer { fixture.cleanup() }
+        let first = await fixture.pipeline.run(fixture.submission("echo", id: "t-read", args: ["a"]))
+        guard case .succeeded = first.kind else { Issue.record("got \(first)"); return }
+        faults.failReads(1, errno: EIO)
+        let refused = await fixture.pipeline.run(fixture.submission("echo", id: "t-read", args: ["a"]))
+        #expect(refused.kind == .rejected(.replayUnavailable))
+        let replay = await fixture.pipeline.run(fixture.submission("echo", id: "t-read", args: ["a"]))
+        #expect(replay.replayed && replay.kind.journalJSON == first.kind.journalJSON)
+        try await fixture.close()
+        #expect(fixture.runs(of: "t-read") == 1)
+        let states = try fixture.records(of: "t-read").filter { $0["type"] == "task.duplicate" }.compactMap { $0["state"]?.stringValue }
+        #expect(states == ["unreadable", "finished"])
+    }
+
     @Test("payload digests: lower-case SHA-256 hex kept as 32 bytes, anything else as text, both given back as they came")
     func payloadDigests() {
         let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"

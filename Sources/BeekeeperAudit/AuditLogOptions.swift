@@ -64,16 +64,13 @@ public struct AuditLogOptions: Sendable {
     /// with an `audit.gap` record that names the missing range (`serve --accept-audit-gap`).
     public var acceptGap = false
 
-    /// ``commitDelay``'s default (`audit.commit_delay`).
-    public static let defaultCommitDelay: Duration = .microseconds(300)
-
     public init(
         fsync: FsyncMode = .batch,
         rotateBytes: Int = 64 << 20,
         rotateAge: Duration = .seconds(3600),
         checkpointInterval: Duration = .seconds(10),
         fsyncInterval: Duration = .seconds(1),
-        commitDelay: Duration = AuditLogOptions.defaultCommitDelay,
+        commitDelay: Duration = .microseconds(300),  // `audit.commit_delay`'s default
         gzipLevel: Int = 6,
         failClosed: Bool = true,
         hmacFields: [String] = [],

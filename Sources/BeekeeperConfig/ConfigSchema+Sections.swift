@@ -134,8 +134,6 @@ extension ConfigSchema {
         return result
     }
 
-    /// Where sealed segments go: `file:///dir/`, `http(s)://host/path/` or `s3://bucket/prefix/`.
-    /// Segment names are appended to it, hence the closing slash.
     /// At most 100ms: the wait is added to a durable append under load, and beyond that it
     /// would cost more latency than any fdatasync it saves.
     static func commitDelay(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> Duration {
@@ -146,6 +144,8 @@ extension ConfigSchema {
         return delay
     }
 
+    /// Where sealed segments go: `file:///dir/`, `http(s)://host/path/` or `s3://bucket/prefix/`.
+    /// Segment names are appended to it, hence the closing slash.
     static func shipperTarget(_ decoder: ConfigDecoder, _ node: Node, _ path: String) throws(ConfigError) -> String? {
         guard let target = try decoder.optionalText(node, path) else { return nil }
         let usage = "(use file:///dir/, http(s)://host/path/ or s3://bucket/prefix/)"

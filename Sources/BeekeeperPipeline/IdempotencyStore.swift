@@ -88,8 +88,9 @@ package actor IdempotencyStore {
         // Whether the file holds anything to leave out: an expired or unreadable line, or a last
         // line without its newline (a torn write, onto which the next append would be glued).
         var compact = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
-        var loaded: [String: (stored: Stored?, at: Double, sha256: String?)] = [:]
-        var order: [(id: String, at: Double)] = []
+        // The lines kept, in file order; `stored` nil: the line itself, wherever it ends up in
+        // the journal (decided below), else a previous release's line decoded whole.
+        var lines: [(id: String, at: Double, sha256: String?, stored: Stored?)] = []
         var kept: [Range<Int>] = []
         let retention = self.retention  // the closure below must not capture self before init ends
         bytes.withUnsafeBytes { buffer in
@@ -103,7 +104,6 @@ package actor IdempotencyStore {
                 let id: String
                 let at: Double
                 let sha256: String?
-                // nil: the line, wherever it ends up in the journal (decided below).
                 let stored: Stored?
                 if let scanned = IdempotencyJournalLine.scan(line) {
                     (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
@@ -120,8 +120,7 @@ package actor IdempotencyStore {
                     compact = true
                     continue
                 }
-                loaded[id] = (stored, at, sha256)
-                order.append((id, at))
+                lines.append((id, at, sha256, stored))
                 kept.append(range)
             }
         }
@@ -150,9 +149,8 @@ package actor IdempotencyStore {
         }
         let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
         self.journal = journal
-        // Later lines of an id replace earlier ones, as they always have: the last line read wins.
-        for (index, (id, _)) in order.enumerated() {
-            guard let (stored, at, sha256) = loaded[id], at == order[index].at else { continue }
+        // In file order, so a later line of an id replaces an earlier one, as it always has.
+        for (index, (id, at, sha256, stored)) in lines.enumerated() {
             let place: Stored
             if let stored {
                 place = stored
@@ -164,11 +162,13 @@ package actor IdempotencyStore {
                 // No journal to read lines back from later: decoded now, as every start once did.
                 place = .decoded(outcome)
             } else {
+                // The last line of the id does not decode: not replayable, whatever came before.
+                entries[id] = nil
                 continue
             }
             entries[id] = .finished(place, at: at, sha256: sha256.map(PayloadDigest.init))
         }
-        expiryOrder = order
+        expiryOrder = lines.map { ($0.id, $0.at) }
         idCount.store(entries.count, ordering: .relaxed)
         if !compact, data != nil, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;

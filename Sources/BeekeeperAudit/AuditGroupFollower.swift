@@ -9,7 +9,7 @@ import Synchronization
 /// second wait; run here, the line is written right after the group's fdatasync, on the same
 /// thread, and the caller is resumed once for both. The log knows nothing of what the items mean.
 public protocol AuditGroupFollower: AnyObject, Sendable {
-    /// Runs on the log's I/O queue once per group, with the items of every append of the group
+    /// Runs on the log's I/O queue once per group, with the follow-ups of every append of the group
     /// that named this follower, in seq order: after the group was written and (in `always` and
     /// `batch`) fdatasync'ed. Never runs for a group whose write or fdatasync failed. The log's
     /// writer waits for it, so it should only start its work (a write) and call `done`, from any
@@ -17,30 +17,34 @@ public protocol AuditGroupFollower: AnyObject, Sendable {
     /// the group's appenders are resumed only after every follower of the group called `done`,
     /// while the writer goes on with the next group. `done` must be called exactly once, failure
     /// or not: the follower cannot fail the group, so it reports its own errors.
-    func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void)
+    func groupDurable(_ followUps: [AuditFollowUp], done: @escaping @Sendable () -> Void)
 }
 
 /// What one append hands its follower once its records are durable.
 public struct AuditFollowUp: Sendable {
     public let follower: any AuditGroupFollower
     public let item: [UInt8]
+    /// What the follower files the item under (the idempotency journal: the task id), handed
+    /// back with it so the follower need not read it out of the bytes; the log never reads it.
+    public let key: String
 
-    public init(follower: any AuditGroupFollower, item: [UInt8]) {
+    public init(follower: any AuditGroupFollower, item: [UInt8], key: String = "") {
         self.follower = follower
         self.item = item
+        self.key = key
     }
 }
 
 /// The follow-ups of one group, one batch per follower, each in the order its appends came.
 struct AuditFollowUpBatches: Sendable {
-    private var batches: [(follower: any AuditGroupFollower, items: [[UInt8]])] = []
+    private var batches: [(follower: any AuditGroupFollower, followUps: [AuditFollowUp])] = []
 
     init(_ followUps: some Sequence<AuditFollowUp>) {
         for followUp in followUps {
             if let index = batches.firstIndex(where: { $0.follower === followUp.follower }) {
-                batches[index].items.append(followUp.item)
+                batches[index].followUps.append(followUp)
             } else {
-                batches.append((followUp.follower, [followUp.item]))
+                batches.append((followUp.follower, [followUp]))
             }
         }
     }
@@ -48,7 +52,7 @@ struct AuditFollowUpBatches: Sendable {
     var count: Int { batches.count }
 
     func run(_ gate: AuditFollowUpGate) {
-        for batch in batches { batch.follower.groupDurable(batch.items) { gate.arrive() } }
+        for batch in batches { batch.follower.groupDurable(batch.followUps) { gate.arrive() } }
     }
 }
 

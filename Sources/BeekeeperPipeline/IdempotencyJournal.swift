@@ -108,7 +108,7 @@ final class IdempotencyJournal: AuditGroupFollower {
     }
 
     /// Where the task-path line of `id` went (``groupDurable(_:done:)``), once; nil if its write
-    /// failed or the line's id could not be read back from it.
+    /// failed.
     func takeLocation(of id: String) -> IdempotencyJournalLocation? {
         writing.withLock { $0.unclaimed.removeValue(forKey: id) }
     }
@@ -155,32 +155,27 @@ final class IdempotencyJournal: AuditGroupFollower {
 
     /// The lines of a group of outcome records, now durable: one write here, on the audit log's
     /// I/O queue, then a (shared) fdatasync on the journal's own queue before `done`. Each line's
-    /// place is kept for the store (``takeLocation(of:)``), which then holds only that, not the outcome.
-    func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
+    /// place is kept for the store (``takeLocation(of:)``) under its task id, the follow-up's key:
+    /// the store then holds only that, not the outcome.
+    func groupDurable(_ followUps: [AuditFollowUp], done: @escaping @Sendable () -> Void) {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(items.reduce(0) { $0 + $1.count })
-        for item in items { bytes += item }
+        bytes.reserveCapacity(followUps.reduce(0) { $0 + $1.item.count })
+        for followUp in followUps { bytes += followUp.item }
         switch write(bytes) {
         case .failure(let failure):
             logger.warning(
                 "idempotency journal write failed; replay after restart may re-run these tasks",
-                metadata: ["lines": "\(items.count)", "errno": "\(failure.errno)"])
+                metadata: ["lines": "\(followUps.count)", "errno": "\(failure.errno)"])
             done()
             return
         case .success(var offset):
-            var located: [(String, IdempotencyJournalLocation)] = []
-            located.reserveCapacity(items.count)
-            for item in items {
-                // The line without its newline; the scan reads the id the store keys it by.
-                let length = item.count - 1
-                if let id = item.withUnsafeBytes({ IdempotencyJournalLine.scan(UnsafeRawBufferPointer(rebasing: $0[0..<length]))?.id }) {
-                    located.append((id, IdempotencyJournalLocation(offset: offset, length: Int32(length))))
-                }
-                offset += Int64(item.count)
-            }
             writing.withLock { appending in
-                if appending.unclaimed.count + located.count > Self.unclaimedLimit { appending.unclaimed.removeAll() }
-                for (id, location) in located { appending.unclaimed[id] = location }
+                if appending.unclaimed.count + followUps.count > Self.unclaimedLimit { appending.unclaimed.removeAll() }
+                for followUp in followUps {
+                    // The line without its newline.
+                    appending.unclaimed[followUp.key] = IdempotencyJournalLocation(offset: offset, length: Int32(followUp.item.count - 1))
+                    offset += Int64(followUp.item.count)
+                }
             }
         }
         syncWritten(then: done)

@@ -88,7 +88,7 @@ extension TaskPipeline {
         guard audit.options.fsync == .batch || audit.options.fsync == .always, let journal = idempotency.journal else { return nil }
         let at = Date().timeIntervalSince1970
         guard let line = IdempotencyStore.journalLine(id, outcome: outcome, at: at, payloadSHA256: payloadSHA256) else { return nil }
-        return (at, AuditFollowUp(follower: journal, item: line))
+        return (at, AuditFollowUp(follower: journal, item: line, key: id))
     }
 
     /// Records the bee's outcome; the outcome is returned only once its record is durable, with

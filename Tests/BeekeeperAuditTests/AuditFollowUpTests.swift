@@ -21,9 +21,9 @@ struct AuditFollowUpTests {
 
         init(segment: String) { self.segment = segment }
 
-        func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
+        func groupDurable(_ followUps: [AuditFollowUp], done: @escaping @Sendable () -> Void) {
             let lines = (try? TestSupport.lines(segment)) ?? []
-            calls.withLock { $0.append(Call(items: items.map { String(decoding: $0, as: UTF8.self) }, segmentLines: lines)) }
+            calls.withLock { $0.append(Call(items: followUps.map { String(decoding: $0.item, as: UTF8.self) }, segmentLines: lines)) }
             done()
         }
 
@@ -54,7 +54,7 @@ struct AuditFollowUpTests {
     final class HoldingFollower: AuditGroupFollower {
         let held = Mutex<[@Sendable () -> Void]>([])
 
-        func groupDurable(_ items: [[UInt8]], done: @escaping @Sendable () -> Void) {
+        func groupDurable(_ followUps: [AuditFollowUp], done: @escaping @Sendable () -> Void) {
             held.withLock { $0.append(done) }
         }
 

@@ -99,13 +99,15 @@ public final class RequestVerifier: Sendable {
 ///
 /// A nonce is kept as 64 bits of a hash of it and its key's name, seeded at random once per
 /// process, not as a String: at a busy sidecar's rate 2 × clock_skew of nonces are millions
-/// (3,000,000 at 5,000 requests/s and the default 300 s), about 56 bytes each this way against
-/// about 190 as Strings (BENCHMARKS.md section 27). Two different nonces share a hash with a
+/// (3,000,000 at 5,000 requests/s and the default 300 s), about 40 bytes each this way against
+/// about 190 as Strings (BENCHMARKS.md sections 27 and 29). Two different nonces share a hash with a
 /// chance of 2^-64 per pair (with 3,000,000 kept, about one request in 6 · 10^12), and the cost of
 /// one is a genuine request refused as replayed, which its client retries with a new nonce;
 /// nobody can aim for one without the seed.
 struct NonceCache {
-    private var seen: [UInt64: Int64] = [:]
+    /// A set, not a map to the time: a nonce is only ever inserted when absent and only removed by
+    /// its own entry in `order`, so each member has exactly one entry there, which has its time.
+    private var seen: Set<UInt64> = []
     private var order: [(nonce: UInt64, at: Int64)] = []
     private var head = 0
 
@@ -120,8 +122,7 @@ struct NonceCache {
     /// False if `nonce` was seen within `retention` seconds.
     mutating func insert(_ nonce: UInt64, now: Int64, retention: Int64) -> Bool {
         expire(now: now, retention: retention)
-        if seen[nonce] != nil { return false }
-        seen[nonce] = now
+        guard seen.insert(nonce).inserted else { return false }
         order.append((nonce, now))
         return true
     }
@@ -129,13 +130,12 @@ struct NonceCache {
     /// True if `nonce` was seen within `retention` seconds; remembers nothing.
     mutating func contains(_ nonce: UInt64, now: Int64, retention: Int64) -> Bool {
         expire(now: now, retention: retention)
-        return seen[nonce] != nil
+        return seen.contains(nonce)
     }
 
     private mutating func expire(now: Int64, retention: Int64) {
         while head < order.count, now - order[head].at > retention {
-            let entry = order[head]
-            if seen[entry.nonce] == entry.at { seen[entry.nonce] = nil }
+            seen.remove(order[head].nonce)
             head += 1
         }
         // Compact occasionally so the array does not grow without bound.

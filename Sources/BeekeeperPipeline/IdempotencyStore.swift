@@ -15,11 +15,13 @@ import Darwin
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
 /// restart does not forget them; the journal is compacted on start.
 ///
-/// Memory holds, per id, where its outcome's journal line lies, not the outcome: a replay reads
-/// the line back. A day of ids at a busy sidecar's rate would otherwise keep a day of results in
-/// memory (about 680 bytes a task with a two-element result at 5,000 tasks/s, BENCHMARKS.md
-/// section 27), and the whole journal as read at start until its last id expired. An outcome no
-/// journal line holds (no journal open, or its write failed) stays in memory.
+/// Memory holds, per finished id, where its outcome's journal line lies, not the outcome: a replay
+/// reads the line back. A day of ids at a busy sidecar's rate would otherwise keep a day of
+/// results in memory (about 680 bytes a task with a two-element result at 5,000 tasks/s,
+/// BENCHMARKS.md section 27), and the whole journal as read at start until its last id expired.
+/// Most ids are not even kept by name: ``IdempotencyIndex`` holds them by a 64-bit hash, and the
+/// line read back says whose it is (section 29). An outcome no journal line holds (no journal
+/// open, or its write failed) stays in memory.
 ///
 /// Each id remembers the SHA-256 of the payload that claimed it: the same id with a different
 /// payload is a client bug (or an attack on the replay), never a retry, and is refused rather
@@ -50,19 +52,27 @@ package actor IdempotencyStore {
         case finished(Stored, at: Double, sha256: PayloadDigest?)
     }
 
+    /// Ids running now, and finished ids the compact index does not hold: an outcome no journal
+    /// line holds, a line beyond the index's packing, an id whose hash another id's line holds.
     private var entries: [String: Entry] = [:] {
         // Without `oldValue`, so the dictionary is still mutated in place.
-        didSet { idCount.store(entries.count, ordering: .relaxed) }
+        didSet { idCount.store(entries.count + index.count, ordering: .relaxed) }
+    }
+    /// Finished ids whose outcome is a journal line: most of them, 24 bytes each.
+    private var index = IdempotencyIndex() {
+        didSet { idCount.store(entries.count + index.count, ordering: .relaxed) }
     }
     private nonisolated let idCount = Atomic<Int>(0)
 
     /// Ids remembered now, running or finished (the `beekeeper_idempotency_ids` gauge), readable
     /// without awaiting the actor: a scrape must not queue behind tasks.
     package nonisolated var rememberedIDs: Int { idCount.load(ordering: .relaxed) }
-    /// Finished ids in completion order, for expiry without scanning the whole map.
+    /// Finished ids of `entries` in completion order, for expiry without scanning the whole map.
     private var expiryOrder: [(id: String, at: Double)] = []
     private var expiryHead = 0
     private let retention: Double
+    private let indexKey: @Sendable (String) -> UInt64
+    private let clock: @Sendable () -> Double
     private let journalPath: String
     /// The journal file; outcomes on the task path reach it through their audit record's group
     /// commit (``IdempotencyJournal/groupDurable(_:done:)``), the others through ``finish(_:outcome:)``.
@@ -77,12 +87,19 @@ package actor IdempotencyStore {
         self.init(journalPath: journalPath, retention: retention, logger: logger, faults: nil)
     }
 
-    /// `faults` makes the journal's writes or fdatasyncs fail in tests.
-    init(journalPath: String, retention: Duration = .seconds(86_400), logger: Logger, faults: AuditFaultInjector?) {
+    /// `faults` makes the journal's writes or fdatasyncs fail in tests; `indexKey` lets them make
+    /// ids share a hash, `clock` (seconds since 1970) lets them pass a day.
+    init(
+        journalPath: String, retention: Duration = .seconds(86_400), logger: Logger, faults: AuditFaultInjector?,
+        indexKey: @escaping @Sendable (String) -> UInt64 = IdempotencyIndex.key,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.indexKey = indexKey
+        self.clock = clock
         self.journalPath = journalPath
         self.retention = Double(retention.components.seconds)
         self.logger = logger
-        let now = Date().timeIntervalSince1970
+        let now = clock()
         let data = FileManager.default.contents(atPath: journalPath)
         let bytes = data.map { [UInt8]($0) } ?? []
         // Whether the file holds anything to leave out: an expired or unreadable line, or a last
@@ -150,13 +167,30 @@ package actor IdempotencyStore {
         let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
         self.journal = journal
         // In file order, so a later line of an id replaces an earlier one, as it always has.
-        for (index, (id, at, sha256, stored)) in lines.enumerated() {
+        // `owners`: which line each index key holds, to tell a later line of the same id from
+        // another id with the same hash; only for this loop.
+        var owners: [UInt64: Int] = [:]
+        for (number, (id, at, sha256, stored)) in lines.enumerated() {
+            let key = indexKey(id)
+            if stored == nil, journal != nil, entries[id] == nil, let slot = IdempotencyIndex.Slot(places[number], at: at) {
+                if let owner = owners[key], lines[owner].id != id {
+                    // Another id's line holds the key: this id is kept whole, below.
+                } else {
+                    index.replace(key, with: slot)
+                    owners[key] = number
+                    continue
+                }
+            }
+            if let owner = owners[key], lines[owner].id == id {
+                index.remove(key)
+                owners[key] = nil
+            }
             let place: Stored
             if let stored {
                 place = stored
             } else if journal != nil {
-                place = .journalled(places[index])
-            } else if let record = bytes.withUnsafeBytes({ try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[index]])) }),
+                place = .journalled(places[number])
+            } else if let record = bytes.withUnsafeBytes({ try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[number]])) }),
                 let outcome = Self.outcome(of: record)
             {
                 // No journal to read lines back from later: decoded now, as every start once did.
@@ -167,9 +201,9 @@ package actor IdempotencyStore {
                 continue
             }
             entries[id] = .finished(place, at: at, sha256: sha256.map(PayloadDigest.init))
+            expiryOrder.append((id, at))
         }
-        expiryOrder = lines.map { ($0.id, $0.at) }
-        idCount.store(entries.count, ordering: .relaxed)
+        idCount.store(entries.count + index.count, ordering: .relaxed)
         if !compact, data != nil, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
             // they answer replays from now on, so they must be durable as a rewrite would have made them.
@@ -199,23 +233,18 @@ package actor IdempotencyStore {
             return .outcome(outcome)
         case .journalled(let location):
             // Read back each time, not kept: replays are rare next to the ids that never replay.
-            guard let journal else { return .unreadable }
-            let line: [UInt8]?
-            switch journal.read(location) {
-            case .failure(let failure):
-                logger.error(
-                    "idempotency journal read failed; the id is refused until it can be read",
-                    metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
-                return .unreadable
-            case .success(let bytes): line = bytes
-            }
-            let record = line.flatMap { try? JSONValue.parse($0) }
-            guard let outcome = record.flatMap(Self.outcome(of:)), record?["id"]?.stringValue == id else {
-                logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
+            let result = replay(of: id, at: location)
+            switch result {
+            case .outcome(let outcome, _): return .outcome(outcome)
+            case .unreadable: return .unreadable
+            case .forgotten, .anotherID:
+                // The journal changed under the store (a restore, say): never another id's outcome.
+                if case .anotherID = result {
+                    logger.warning("idempotency journal line names another id; the id will not be replayed", metadata: ["task_id": "\(id)"])
+                }
                 entries[id] = nil
                 return .forgotten
             }
-            return .outcome(outcome)
         }
     }
 
@@ -241,9 +270,53 @@ package actor IdempotencyStore {
                 return .claimed
             }
         case nil:
+            let key = indexKey(id)
+            if let slot = index[key] {
+                switch replay(of: id, at: slot.location) {
+                case .unreadable: return .unreadable
+                case .anotherID: break  // the same hash, another id: this one is new
+                case .forgotten: index.remove(key)
+                case .outcome(let response, let original):
+                    if let original, PayloadDigest(original) != digest { return .reused(originalSHA256: original) }
+                    return .finished(response)
+                }
+            }
             entries[id] = .running(sha256: digest)
             return .claimed
         }
+    }
+
+    /// What reading a journal line back gave.
+    private enum LineReplay {
+        case outcome(TaskOutcome.Kind, payloadSHA256: String?)
+        /// The line is gone or damaged: the id is not replayable.
+        case forgotten
+        /// The line is whole and names another id: for an index slot, the key's hash is shared;
+        /// for an id kept whole, the journal was changed under the store.
+        case anotherID
+        case unreadable
+    }
+
+    /// The outcome and claim digest of `id` read from the journal line at `location`.
+    private func replay(of id: String, at location: IdempotencyJournalLocation) -> LineReplay {
+        guard let journal else { return .unreadable }
+        let line: [UInt8]?
+        switch journal.read(location) {
+        case .failure(let failure):
+            logger.error(
+                "idempotency journal read failed; the id is refused until it can be read",
+                metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
+            return .unreadable
+        case .success(let bytes): line = bytes
+        }
+        guard let record = line.flatMap({ try? JSONValue.parse($0) }), let outcome = Self.outcome(of: record),
+            let lineID = record["id"]?.stringValue
+        else {
+            logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
+            return .forgotten
+        }
+        guard lineID == id else { return .anotherID }
+        return .outcome(outcome, payloadSHA256: record["payload_sha256"]?.stringValue)
     }
 
     /// The journal line of a final outcome (nil for a kind that is not stored), newline included.
@@ -268,6 +341,11 @@ package actor IdempotencyStore {
     /// Marks a claimed id finished, keeping the payload digest it was claimed with: where its
     /// journal line is, or else the outcome itself.
     private func remember(_ id: String, outcome: TaskOutcome.Kind, at: Double, line: IdempotencyJournalLocation?) {
+        // The digest is in the line: the index keeps neither it nor the id.
+        if let line, let slot = IdempotencyIndex.Slot(line, at: at), index.insert(indexKey(id), slot) {
+            entries[id] = nil
+            return
+        }
         entries[id] = .finished(line.map { .journalled($0) } ?? .decoded(outcome), at: at, sha256: claimedSHA256(id))
         expiryOrder.append((id, at))
     }
@@ -282,7 +360,7 @@ package actor IdempotencyStore {
     /// The task path's outcomes take ``finished(_:outcome:journalledAt:)`` instead in `batch`
     /// and `always`; this is for late outcomes and the modes whose appends nothing waits for.
     package func finish(_ id: String, outcome: TaskOutcome.Kind) async {
-        let now = Date().timeIntervalSince1970
+        let now = clock()
         guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)?.text) else { return release(id) }
         guard let journal else { return remember(id, outcome: outcome, at: now, line: nil) }
         switch journal.write(line) {
@@ -316,12 +394,16 @@ package actor IdempotencyStore {
 
     /// The stored outcome of a finished id, without claiming it (ColonyOS orphans at start).
     package func finished(_ id: String) -> TaskOutcome.Kind? {
-        guard case .finished(let stored, _, _)? = entries[id], case .outcome(let outcome) = replay(of: id, stored) else { return nil }
+        if case .finished(let stored, _, _)? = entries[id], case .outcome(let outcome) = replay(of: id, stored) { return outcome }
+        guard entries[id] == nil, let slot = index[indexKey(id)],
+            case .outcome(let outcome, _) = replay(of: id, at: slot.location)
+        else { return nil }
         return outcome
     }
 
     private func expire() {
-        let now = Date().timeIntervalSince1970
+        let now = clock()
+        index.expire(now: now, retention: retention)
         while expiryHead < expiryOrder.count, now - expiryOrder[expiryHead].at >= retention {
             let entry = expiryOrder[expiryHead]
             if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }

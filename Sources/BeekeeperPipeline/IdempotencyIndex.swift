@@ -10,24 +10,28 @@
 struct IdempotencyIndex {
     /// Where a finished id's journal line is, and when it finished.
     struct Slot: Equatable {
-        /// The offset in the high 40 bits (1 TiB of journal), the length in the low 24 (16 MiB).
+        /// The offset in the high 39 bits (512 GiB of journal file), the length in the next 24
+        /// (16 MiB), the file's parity bit last.
         private let packed: UInt64
         let at: Double
 
         static let lengthBits = 24
+        static let offsetShift = lengthBits + 1
 
         /// Nil for a line beyond what the packing holds: the store keeps that id whole instead.
         init?(_ location: IdempotencyJournalLocation, at: Double) {
-            guard location.offset >= 0, location.offset < 1 << (64 - Self.lengthBits),
-                location.length >= 0, location.length < 1 << Self.lengthBits
+            guard location.offset >= 0, location.offset < 1 << (64 - Self.offsetShift),
+                location.length >= 0, location.length < 1 << Self.lengthBits, location.file < 2
             else { return nil }
-            packed = UInt64(location.offset) << Self.lengthBits | UInt64(location.length)
+            packed = UInt64(location.offset) << Self.offsetShift | UInt64(location.length) << 1 | UInt64(location.file)
             self.at = at
         }
 
         var location: IdempotencyJournalLocation {
             IdempotencyJournalLocation(
-                offset: Int64(packed >> Self.lengthBits), length: Int32(truncatingIfNeeded: packed & (1 << Self.lengthBits - 1)))
+                offset: Int64(packed >> Self.offsetShift),
+                length: Int32(truncatingIfNeeded: packed >> 1 & (1 << Self.lengthBits - 1)),
+                file: UInt8(packed & 1))
         }
     }
 

@@ -24,9 +24,16 @@ import Darwin
 ///
 /// A failed write or fdatasync is logged and otherwise ignored: the task is answered all the same
 /// (its audit record is durable), and only a replay after a restart or power cut may run it again.
+///
+/// The journal is two files, so a sidecar that runs for months keeps at most two retentions of
+/// lines on disk (and reads at most that at its next start): once the current file holds a
+/// retention's worth, ``rotate()`` renames it to `<path>.previous` (replacing the one before, whose
+/// ids have all expired by then) and starts an empty one. A line's place names its file by a parity
+/// bit (``IdempotencyJournalLocation/file``): the previous file is still read for replays of its ids.
 final class IdempotencyJournal: AuditGroupFollower {
     let path: String
-    private let fd: Int32
+    var previousPath: String { Self.previousPath(of: path) }
+    static func previousPath(of path: String) -> String { path + ".previous" }
     private let logger: Logger
     private let faults: AuditFaultInjector?
     /// Where the next line goes, with the lines written by the audit I/O queue that the store has
@@ -35,7 +42,22 @@ final class IdempotencyJournal: AuditGroupFollower {
     private let writing: Mutex<Appending>
     private let syncQueue = DispatchQueue(label: "beekeeper.idempotency.sync")
 
+    /// One of the journal's files, closed when the last user lets go of it: a rotation may retire
+    /// a file while a read or an fdatasync of it runs.
+    private final class File: Sendable {
+        let fd: Int32
+        /// The bit places in this file carry.
+        let parity: UInt8
+        init(fd: Int32, parity: UInt8) {
+            self.fd = fd
+            self.parity = parity
+        }
+        deinit { close(fd) }
+    }
+
     private struct Appending {
+        var current: File
+        var previous: File?
         var end: Int64
         /// Task-path lines, by id, until ``takeLocation(of:)`` (right after their append returns).
         var unclaimed: [String: IdempotencyJournalLocation] = [:]
@@ -59,8 +81,9 @@ final class IdempotencyJournal: AuditGroupFollower {
     /// fdatasync calls of finished outcomes' lines (not the one at start); tests check grouping with it.
     var syncCount: Int { syncs.withLock { $0.count } }
 
-    /// Opens the journal for appending (and for reading outcomes back when a replay asks); nil if
-    /// it cannot be opened (outcomes are then kept in memory only).
+    /// Opens the journal for appending (and for reading outcomes back when a replay asks), and the
+    /// previous file for reading if there is one; nil if the journal cannot be opened (outcomes are
+    /// then kept in memory only). Places in the current file start with parity 0, in the previous 1.
     init?(path: String, logger: Logger, faults: AuditFaultInjector?) {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         let end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1
@@ -72,37 +95,71 @@ final class IdempotencyJournal: AuditGroupFollower {
                 metadata: ["path": "\(path)", "errno": "\(code)"])
             return nil
         }
+        let previous = open(Self.previousPath(of: path), O_RDONLY | O_CLOEXEC)
         self.path = path
-        self.fd = fd
         self.logger = logger
         self.faults = faults
-        self.writing = Mutex(Appending(end: Int64(end)))
+        self.writing = Mutex(
+            Appending(current: File(fd: fd, parity: 0), previous: previous >= 0 ? File(fd: previous, parity: 1) : nil, end: Int64(end)))
     }
 
-    deinit { close(fd) }
+    /// Makes the current file the previous one and starts an empty current file: the current file
+    /// is synced, renamed over the previous one (whose ids must all have expired) and the new
+    /// file's directory entry made durable before any line goes to it. Nil on success, else why not
+    /// (the journal then goes on in its current file).
+    func rotate() -> String? {
+        writing.withLock { appending -> String? in
+            if let code = faults?.takeSyncFault() { return "fdatasync failed (errno \(code))" }
+            guard fdatasync(appending.current.fd) == 0 else { return "fdatasync failed (errno \(errno))" }
+            guard rename(path, previousPath) == 0 else { return "cannot rename it (errno \(errno))" }
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                let code = errno
+                _ = rename(previousPath, path)
+                return "cannot create a new file (errno \(code))"
+            }
+            let file = File(fd: fd, parity: appending.current.parity ^ 1)
+            do {
+                try DurableFile.syncDirectory(of: path)
+            } catch {
+                // The new file may not survive a power cut: go on in the old one.
+                _ = rename(previousPath, path)
+                return "\(error)"
+            }
+            appending.previous = appending.current
+            appending.current = file
+            appending.end = 0
+            return nil
+        }
+    }
 
-    /// Appends `bytes` (whole lines) with one write at the journal's end; the offset they start
-    /// at, or the errno. A failed write is cut off again, so the file keeps only whole lines and
-    /// the next line starts where this one should have.
-    func write(_ bytes: [UInt8]) -> Result<Int64, IdempotencyJournalFailure> {
+    /// Appends `bytes` (whole lines) with one write at the journal's end; where they went (their
+    /// whole length), or the errno. A failed write is cut off again, so the file keeps only whole
+    /// lines and the next line starts where this one should have.
+    func write(_ bytes: [UInt8]) -> Result<IdempotencyJournalLocation, IdempotencyJournalFailure> {
         if let code = faults?.takeWriteFault() { return .failure(.init(errno: code)) }
         return writing.withLock { appending in
             let offset = appending.end
+            let fd = appending.current.fd
             if let code = bytes.withUnsafeBytes({ UnixIO.writeAll(fd, $0, at: offset) }) {
                 _ = ftruncate(fd, off_t(offset))
                 return .failure(.init(errno: code))
             }
             appending.end += Int64(bytes.count)
-            return .success(offset)
+            return .success(IdempotencyJournalLocation(offset: offset, length: Int32(bytes.count), file: appending.current.parity))
         }
     }
 
-    /// The bytes of a line written earlier (``write(_:)``, or read at start); nil when the file
-    /// ends before it (cut short under the store), the errno when the read failed.
+    /// The bytes of a line written earlier (``write(_:)``, or read at start); nil when its file is
+    /// gone or ends before it (cut short under the store), the errno when the read failed.
     func read(_ location: IdempotencyJournalLocation) -> Result<[UInt8]?, IdempotencyJournalFailure> {
         if let code = faults?.takeReadFault() { return .failure(.init(errno: code)) }
+        let file = writing.withLock { appending in
+            appending.current.parity == location.file ? appending.current : appending.previous
+        }
+        guard let file else { return .success(nil) }
         var bytes = [UInt8](repeating: 0, count: Int(location.length))
-        let count = bytes.withUnsafeMutableBytes { UnixIO.readAll(fd, $0, at: location.offset) }
+        let count = bytes.withUnsafeMutableBytes { UnixIO.readAll(file.fd, $0, at: location.offset) }
         if count < 0 { return .failure(.init(errno: errno)) }
         return .success(count == bytes.count ? bytes : nil)
     }
@@ -116,7 +173,9 @@ final class IdempotencyJournal: AuditGroupFollower {
     /// One fdatasync of everything written so far; nil on success, else the errno.
     func sync() -> Int32? {
         if let code = faults?.takeSyncFault() { return code }
-        return fdatasync(fd) == 0 ? nil : errno
+        // Lines written to a file before it was rotated out were synced by the rotation.
+        let file = writing.withLock { $0.current }
+        return fdatasync(file.fd) == 0 ? nil : errno
     }
 
     /// Calls `done` once an fdatasync that started after this call has run (its failure logged):
@@ -168,12 +227,14 @@ final class IdempotencyJournal: AuditGroupFollower {
                 metadata: ["lines": "\(followUps.count)", "errno": "\(failure.errno)"])
             done()
             return
-        case .success(var offset):
+        case .success(let written):
             writing.withLock { appending in
                 if appending.unclaimed.count + followUps.count > Self.unclaimedLimit { appending.unclaimed.removeAll() }
+                var offset = written.offset
                 for followUp in followUps {
                     // The line without its newline.
-                    appending.unclaimed[followUp.key] = IdempotencyJournalLocation(offset: offset, length: Int32(followUp.item.count - 1))
+                    appending.unclaimed[followUp.key] = IdempotencyJournalLocation(
+                        offset: offset, length: Int32(followUp.item.count - 1), file: written.file)
                     offset += Int64(followUp.item.count)
                 }
             }
@@ -187,6 +248,8 @@ final class IdempotencyJournal: AuditGroupFollower {
 struct IdempotencyJournalLocation: Equatable {
     var offset: Int64
     var length: Int32
+    /// Which of the journal's two files: the parity bit of ``IdempotencyJournal``'s files.
+    var file: UInt8 = 0
 }
 
 /// A journal write or read that failed, with its errno.

@@ -13,7 +13,8 @@ import Darwin
 
 /// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
-/// restart does not forget them; the journal is compacted on start.
+/// restart does not forget them; the journal is compacted on start and rotated a retention after
+/// its current file started (``IdempotencyJournal/rotate()``), so at most two retentions are on disk.
 ///
 /// Memory holds, per finished id, where its outcome's journal line lies, not the outcome: a replay
 /// reads the line back. A day of ids at a busy sidecar's rate would otherwise keep a day of
@@ -73,6 +74,9 @@ package actor IdempotencyStore {
     private let retention: Double
     private let indexKey: @Sendable (String) -> UInt64
     private let clock: @Sendable () -> Double
+    /// When the journal's current file got its first line still kept: it is rotated a retention
+    /// later, when every line of the previous file has expired.
+    private var journalStartedAt: Double
     private let journalPath: String
     /// The journal file; outcomes on the task path reach it through their audit record's group
     /// commit (``IdempotencyJournal/groupDurable(_:done:)``), the others through ``finish(_:outcome:)``.
@@ -100,45 +104,52 @@ package actor IdempotencyStore {
         self.retention = Double(retention.components.seconds)
         self.logger = logger
         let now = clock()
+        // The previous file (``IdempotencyJournal/rotate()``) first: its lines are the older ones.
+        // It is read as it is and never rewritten: the next rotation replaces it.
+        let previousPath = IdempotencyJournal.previousPath(of: journalPath)
         let data = FileManager.default.contents(atPath: journalPath)
-        let bytes = data.map { [UInt8]($0) } ?? []
-        // Whether the file holds anything to leave out: an expired or unreadable line, or a last
-        // line without its newline (a torn write, onto which the next append would be glued).
-        var compact = !bytes.isEmpty && bytes.last != UInt8(ascii: "\n")
+        let previousData = FileManager.default.contents(atPath: previousPath)
+        let files: [(bytes: [UInt8], parity: UInt8)] = [(previousData.map { [UInt8]($0) } ?? [], 1), (data.map { [UInt8]($0) } ?? [], 0)]
+        let current = files.count - 1
+        // Whether the current file holds anything to leave out: an expired or unreadable line, or
+        // a last line without its newline (a torn write, onto which the next append would be glued).
+        var compact = !files[current].bytes.isEmpty && files[current].bytes.last != UInt8(ascii: "\n")
         // The lines kept, in file order; `stored` nil: the line itself, wherever it ends up in
         // the journal (decided below), else a previous release's line decoded whole.
         var lines: [(id: String, at: Double, sha256: String?, stored: Stored?)] = []
-        var kept: [Range<Int>] = []
+        var kept: [(file: Int, range: Range<Int>)] = []
         let retention = self.retention  // the closure below must not capture self before init ends
-        bytes.withUnsafeBytes { buffer in
-            var start = 0
-            while start < buffer.count {
-                let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
-                let range = start..<end
-                start = end + 1
-                guard !range.isEmpty else { continue }
-                let line = UnsafeRawBufferPointer(rebasing: buffer[range])
-                let id: String
-                let at: Double
-                let sha256: String?
-                let stored: Stored?
-                if let scanned = IdempotencyJournalLine.scan(line) {
-                    (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
-                } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
-                    let recordAt = record["at"]?.doubleValue, let outcome = Self.outcome(of: record)
-                {
-                    (id, at, sha256, stored) = (recordID, recordAt, record["payload_sha256"]?.stringValue, .decoded(outcome))
-                } else {
-                    // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
-                    compact = true
-                    continue
+        for (file, (bytes, _)) in files.enumerated() {
+            bytes.withUnsafeBytes { buffer in
+                var start = 0
+                while start < buffer.count {
+                    let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
+                    let range = start..<end
+                    start = end + 1
+                    guard !range.isEmpty else { continue }
+                    let line = UnsafeRawBufferPointer(rebasing: buffer[range])
+                    let id: String
+                    let at: Double
+                    let sha256: String?
+                    let stored: Stored?
+                    if let scanned = IdempotencyJournalLine.scan(line) {
+                        (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
+                    } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
+                        let recordAt = record["at"]?.doubleValue, let outcome = Self.outcome(of: record)
+                    {
+                        (id, at, sha256, stored) = (recordID, recordAt, record["payload_sha256"]?.stringValue, .decoded(outcome))
+                    } else {
+                        // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
+                        if file == current { compact = true }
+                        continue
+                    }
+                    guard now - at < retention else {
+                        if file == current { compact = true }
+                        continue
+                    }
+                    lines.append((id, at, sha256, stored))
+                    kept.append((file, range))
                 }
-                guard now - at < retention else {
-                    compact = true
-                    continue
-                }
-                lines.append((id, at, sha256, stored))
-                kept.append(range)
             }
         }
         // Compact: rewrite only what is still within retention, atomically, and only when that
@@ -146,15 +157,16 @@ package actor IdempotencyStore {
         // a write and fsync of up to 24 h of outcomes (seconds on a slow disk, issue 14); a journal
         // that does not exist yet is created the same way, so its directory entry is durable.
         // Each kept line's place in the file the journal opens: the compacted one, or the file as read.
-        var places = kept.map { IdempotencyJournalLocation(offset: Int64($0.lowerBound), length: Int32($0.count)) }
+        var places = kept.map {
+            IdempotencyJournalLocation(offset: Int64($0.range.lowerBound), length: Int32($0.range.count), file: files[$0.file].parity)
+        }
         if compact || data == nil {
             var compacted: [UInt8] = []
-            compacted.reserveCapacity(bytes.count)
-            var compactedPlaces: [IdempotencyJournalLocation] = []
-            compactedPlaces.reserveCapacity(kept.count)
-            for range in kept {
-                compactedPlaces.append(IdempotencyJournalLocation(offset: Int64(compacted.count), length: Int32(range.count)))
-                compacted.append(contentsOf: bytes[range])
+            compacted.reserveCapacity(files[current].bytes.count)
+            var compactedPlaces = places
+            for (number, line) in kept.enumerated() where line.file == current {
+                compactedPlaces[number] = IdempotencyJournalLocation(offset: Int64(compacted.count), length: Int32(line.range.count))
+                compacted.append(contentsOf: files[current].bytes[line.range])
                 compacted.append(UInt8(ascii: "\n"))
             }
             do {
@@ -164,6 +176,15 @@ package actor IdempotencyStore {
                 logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
             }
         }
+        if previousData != nil, !kept.contains(where: { $0.file == 0 }) {
+            // Every id of the previous file has expired.
+            _ = unlink(previousPath)
+        }
+        // The current file's oldest line, or the previous file's newest if that is later (a line
+        // stamped just before a rotation may be written just after it): the current file is
+        // rotated once that is a retention old, so the previous one holds only expired ids by then.
+        let firstCurrent = zip(kept, lines).first { $0.0.file == current }?.1.at ?? now
+        journalStartedAt = zip(kept, lines).filter { $0.0.file != current }.map(\.1.at).reduce(firstCurrent, max)
         let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
         self.journal = journal
         // In file order, so a later line of an id replaces an earlier one, as it always has.
@@ -190,7 +211,9 @@ package actor IdempotencyStore {
                 place = stored
             } else if journal != nil {
                 place = .journalled(places[number])
-            } else if let record = bytes.withUnsafeBytes({ try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[number]])) }),
+            } else if let record = files[kept[number].file].bytes.withUnsafeBytes({
+                try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[number].range]))
+            }),
                 let outcome = Self.outcome(of: record)
             {
                 // No journal to read lines back from later: decoded now, as every start once did.
@@ -369,8 +392,9 @@ package actor IdempotencyStore {
                 "idempotency journal write failed; replay after restart may re-run this task",
                 metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
             return remember(id, outcome: outcome, at: now, line: nil)
-        case .success(let offset):
-            remember(id, outcome: outcome, at: now, line: IdempotencyJournalLocation(offset: offset, length: Int32(line.count - 1)))
+        case .success(var written):
+            written.length -= 1  // the line without its newline
+            remember(id, outcome: outcome, at: now, line: written)
         }
         // Grouped: finishes (and audit groups' lines) written while an fdatasync runs share the next.
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
@@ -404,6 +428,16 @@ package actor IdempotencyStore {
     private func expire() {
         let now = clock()
         index.expire(now: now, retention: retention)
+        if let journal, now - journalStartedAt >= retention {
+            // Every id of the previous file finished before the current file started, a retention ago.
+            if let failure = journal.rotate() {
+                logger.warning("could not rotate the idempotency journal; trying again in a minute", metadata: ["error": "\(failure)"])
+                journalStartedAt = now - retention + 60
+            } else {
+                logger.info("idempotency journal rotated", metadata: ["path": "\(journal.path)"])
+                journalStartedAt = now
+            }
+        }
         while expiryHead < expiryOrder.count, now - expiryOrder[expiryHead].at >= retention {
             let entry = expiryOrder[expiryHead]
             if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }

@@ -9,16 +9,20 @@ import Testing
 /// apart by the journal line each replay reads.
 @Suite("Idempotency index: finished ids as 24-byte slots", .serialized)
 struct IdempotencyIndexTests {
-    @Test("a slot gives back the place it packed, up to 1 TiB and 16 MiB, and refuses what does not fit")
+    @Test("a slot gives back the place it packed, up to 512 GiB and 16 MiB in either file, and refuses what does not fit")
     func slotPacking() throws {
-        for (offset, length) in [(Int64(0), Int32(0)), (1, 1), (123_456_789, 4_321), ((1 << 40) - 1, (1 << 24) - 1)] {
-            let place = IdempotencyJournalLocation(offset: offset, length: length)
-            let slot = try #require(IdempotencyIndex.Slot(place, at: 1.5))
-            #expect(slot.location == place)
-            #expect(slot.at == 1.5)
+        for (offset, length) in [(Int64(0), Int32(0)), (1, 1), (123_456_789, 4_321), ((1 << 39) - 1, (1 << 24) - 1)] {
+            for file in [UInt8(0), 1] {
+                let place = IdempotencyJournalLocation(offset: offset, length: length, file: file)
+                let slot = try #require(IdempotencyIndex.Slot(place, at: 1.5))
+                #expect(slot.location == place)
+                #expect(slot.at == 1.5)
+            }
         }
-        for (offset, length) in [(Int64(1) << 40, Int32(1)), (0, 1 << 24), (-1, 1), (0, -1)] {
-            #expect(IdempotencyIndex.Slot(IdempotencyJournalLocation(offset: offset, length: length), at: 0) == nil, "\(offset) \(length)")
+        for (offset, length, file) in [(Int64(1) << 39, Int32(1), UInt8(0)), (0, 1 << 24, 0), (-1, 1, 0), (0, -1, 0), (0, 1, 2)] {
+            #expect(
+                IdempotencyIndex.Slot(IdempotencyJournalLocation(offset: offset, length: length, file: file), at: 0) == nil,
+                "\(offset) \(length) \(file)")
         }
     }
 

@@ -24,7 +24,8 @@ struct PipelineFixture {
     static func make(
         directory: String? = nil, timeout: Duration = .seconds(10), retries: Int = 0,
         auditOptions: AuditLogOptions = AuditLogOptions(checkpointInterval: .seconds(3600)),
-        auditFaults: AuditFaultInjector? = nil, journalFaults: AuditFaultInjector? = nil
+        auditFaults: AuditFaultInjector? = nil, journalFaults: AuditFaultInjector? = nil,
+        idempotencyClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) async throws -> PipelineFixture {
         let directory = directory ?? FileManager.default.temporaryDirectory.path + "/beekeeper-pipeline-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/audit", withIntermediateDirectories: true)
@@ -40,7 +41,8 @@ struct PipelineFixture {
         let bee = Bee(configuration: beeConfig, logger: logger)
         await bee.start()
         let recorder = AuditRecorder(audit: audit, metrics: metrics, failClosed: true, logger: logger)
-        let idempotency = IdempotencyStore(journalPath: directory + "/idempotency.jsonl", logger: logger, faults: journalFaults)
+        let idempotency = IdempotencyStore(
+            journalPath: directory + "/idempotency.jsonl", logger: logger, faults: journalFaults, clock: idempotencyClock)
         let pipeline = TaskPipeline(recorder: recorder, guardian: guardian, bees: [bee], idempotency: idempotency, logger: logger)
         return PipelineFixture(directory: directory, pipeline: pipeline, bee: bee, audit: audit)
     }

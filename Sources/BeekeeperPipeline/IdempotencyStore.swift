@@ -13,8 +13,9 @@ import Darwin
 
 /// Remembers task ids for 24 h so a replayed id is answered from the stored outcome instead of
 /// running the bee again (SPEC section 4), whichever source the id came from. Finished outcomes are journalled under `state/` so a
-/// restart does not forget them; the journal is compacted on start and rotated a retention after
-/// its current file started (``IdempotencyJournal/rotate()``), so at most two retentions are on disk.
+/// restart does not forget them. The journal is rotated a retention after its current file started
+/// (``IdempotencyJournal/rotate()``), so at most two retentions are on disk, and a start reads them
+/// in chunks without rewriting them.
 ///
 /// Memory holds, per finished id, where its outcome's journal line lies, not the outcome: a replay
 /// reads the line back. A day of ids at a busy sidecar's rate would otherwise keep a day of
@@ -104,135 +105,139 @@ package actor IdempotencyStore {
         self.retention = Double(retention.components.seconds)
         self.logger = logger
         let now = clock()
-        // The previous file (``IdempotencyJournal/rotate()``) first: its lines are the older ones.
-        // It is read as it is and never rewritten: the next rotation replaces it.
+        // The previous file (``IdempotencyJournal/rotate()``) holds the older lines. Neither file is
+        // rewritten at a start: expired and damaged lines are skipped, and the rotations drop them.
+        // Rewriting a whole journal made every start pay a write and fsync of up to a day of
+        // outcomes (seconds on a slow disk, issue 14), and reading it whole held it all in memory.
         let previousPath = IdempotencyJournal.previousPath(of: journalPath)
-        let data = FileManager.default.contents(atPath: journalPath)
-        let previousData = FileManager.default.contents(atPath: previousPath)
-        let files: [(bytes: [UInt8], parity: UInt8)] = [(previousData.map { [UInt8]($0) } ?? [], 1), (data.map { [UInt8]($0) } ?? [], 0)]
-        let current = files.count - 1
-        // Whether the current file holds anything to leave out: an expired or unreadable line, or
-        // a last line without its newline (a torn write, onto which the next append would be glued).
-        var compact = !files[current].bytes.isEmpty && files[current].bytes.last != UInt8(ascii: "\n")
-        // The lines kept, in file order; `stored` nil: the line itself, wherever it ends up in
-        // the journal (decided below), else a previous release's line decoded whole.
-        var lines: [(id: String, at: Double, sha256: String?, stored: Stored?)] = []
-        var kept: [(file: Int, range: Range<Int>)] = []
-        let retention = self.retention  // the closure below must not capture self before init ends
-        for (file, (bytes, _)) in files.enumerated() {
-            bytes.withUnsafeBytes { buffer in
-                var start = 0
-                while start < buffer.count {
-                    let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
-                    let range = start..<end
-                    start = end + 1
-                    guard !range.isEmpty else { continue }
-                    let line = UnsafeRawBufferPointer(rebasing: buffer[range])
-                    let id: String
-                    let at: Double
-                    let sha256: String?
-                    let stored: Stored?
-                    if let scanned = IdempotencyJournalLine.scan(line) {
-                        (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
-                    } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
-                        let recordAt = record["at"]?.doubleValue, let outcome = Self.outcome(of: record)
-                    {
-                        (id, at, sha256, stored) = (recordID, recordAt, record["payload_sha256"]?.stringValue, .decoded(outcome))
-                    } else {
-                        // A torn last line (crash mid-write) is skipped: its task simply is not replayable.
-                        if file == current { compact = true }
-                        continue
-                    }
-                    guard now - at < retention else {
-                        if file == current { compact = true }
-                        continue
-                    }
-                    lines.append((id, at, sha256, stored))
-                    kept.append((file, range))
-                }
-            }
-        }
-        // Compact: rewrite only what is still within retention, atomically, and only when that
-        // leaves something out. Rewriting a whole journal that loses nothing made every start pay
-        // a write and fsync of up to 24 h of outcomes (seconds on a slow disk, issue 14); a journal
-        // that does not exist yet is created the same way, so its directory entry is durable.
-        // Each kept line's place in the file the journal opens: the compacted one, or the file as read.
-        var places = kept.map {
-            IdempotencyJournalLocation(offset: Int64($0.range.lowerBound), length: Int32($0.range.count), file: files[$0.file].parity)
-        }
-        if compact || data == nil {
-            var compacted: [UInt8] = []
-            compacted.reserveCapacity(files[current].bytes.count)
-            var compactedPlaces = places
-            for (number, line) in kept.enumerated() where line.file == current {
-                compactedPlaces[number] = IdempotencyJournalLocation(offset: Int64(compacted.count), length: Int32(line.range.count))
-                compacted.append(contentsOf: files[current].bytes[line.range])
-                compacted.append(UInt8(ascii: "\n"))
-            }
+        let tail = IdempotencyJournalReader.tail(of: journalPath)
+        if !tail.exists, tail.failure == nil {
+            // Created durably, so its directory entry survives a power cut with the lines after it.
             do {
-                try DurableFile.replace(journalPath, with: compacted, mode: 0o600)
-                places = compactedPlaces
+                try DurableFile.createExclusively(journalPath, with: [], mode: 0o600)
             } catch {
-                logger.warning("could not compact the idempotency journal", metadata: ["error": "\(error)"])
+                logger.warning("could not create the idempotency journal", metadata: ["error": "\(error)"])
+            }
+        } else if tail.failure == nil, tail.size > tail.wholeLinesEnd {
+            // A torn last line (a crash mid-write): cut, so the next line is not glued onto it.
+            let fd = open(journalPath, O_WRONLY | O_CLOEXEC)
+            if fd < 0 || ftruncate(fd, off_t(tail.wholeLinesEnd)) != 0 || fdatasync(fd) != 0 {
+                logger.warning("could not cut a torn line off the idempotency journal", metadata: ["errno": "\(errno)"])
+            }
+            if fd >= 0 { close(fd) }
+        }
+        let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
+        self.journal = journal
+        var loader = Loader(journal: journal, indexKey: indexKey, now: now, retention: self.retention, logger: logger)
+        for (path, file) in [(previousPath, UInt8(1)), (journalPath, 0)] {
+            loader.file = file
+            let read = IdempotencyJournalReader.forEachLine(of: path) { line, offset in loader.add(line, at: offset) }
+            if let failure = read.failure {
+                logger.warning("could not read the idempotency journal", metadata: ["path": "\(path)", "errno": "\(failure)"])
+            }
+            if file == 1, read.exists, loader.kept[1] == 0 {
+                // Every id of the previous file has expired.
+                _ = unlink(previousPath)
             }
         }
-        if previousData != nil, !kept.contains(where: { $0.file == 0 }) {
-            // Every id of the previous file has expired.
-            _ = unlink(previousPath)
-        }
+        entries = loader.entries
+        index = loader.index
+        expiryOrder = loader.expiryOrder
         // The current file's oldest line, or the previous file's newest if that is later (a line
         // stamped just before a rotation may be written just after it): the current file is
         // rotated once that is a retention old, so the previous one holds only expired ids by then.
-        let firstCurrent = zip(kept, lines).first { $0.0.file == current }?.1.at ?? now
-        journalStartedAt = zip(kept, lines).filter { $0.0.file != current }.map(\.1.at).reduce(firstCurrent, max)
-        let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
-        self.journal = journal
-        // In file order, so a later line of an id replaces an earlier one, as it always has.
-        // `owners`: which line each index key holds, to tell a later line of the same id from
-        // another id with the same hash; only for this loop.
-        var owners: [UInt64: Int] = [:]
-        for (number, (id, at, sha256, stored)) in lines.enumerated() {
-            let key = indexKey(id)
-            if stored == nil, journal != nil, entries[id] == nil, let slot = IdempotencyIndex.Slot(places[number], at: at) {
-                if let owner = owners[key], lines[owner].id != id {
-                    // Another id's line holds the key: this id is kept whole, below.
-                } else {
-                    index.replace(key, with: slot)
-                    owners[key] = number
-                    continue
-                }
-            }
-            if let owner = owners[key], lines[owner].id == id {
-                index.remove(key)
-                owners[key] = nil
-            }
-            let place: Stored
-            if let stored {
-                place = stored
-            } else if journal != nil {
-                place = .journalled(places[number])
-            } else if let record = files[kept[number].file].bytes.withUnsafeBytes({
-                try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[kept[number].range]))
-            }),
-                let outcome = Self.outcome(of: record)
-            {
-                // No journal to read lines back from later: decoded now, as every start once did.
-                place = .decoded(outcome)
-            } else {
-                // The last line of the id does not decode: not replayable, whatever came before.
-                entries[id] = nil
-                continue
-            }
-            entries[id] = .finished(place, at: at, sha256: sha256.map(PayloadDigest.init))
-            expiryOrder.append((id, at))
-        }
+        journalStartedAt = max(loader.firstCurrent ?? now, loader.lastPrevious ?? -.infinity)
         idCount.store(entries.count + index.count, ordering: .relaxed)
-        if !compact, data != nil, let journal {
+        if tail.exists, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
-            // they answer replays from now on, so they must be durable as a rewrite would have made them.
+            // they answer replays from now on, so they must be durable.
             if let failed = journal.sync() {
                 logger.warning("could not sync the idempotency journal", metadata: ["errno": "\(failed)"])
             }
+        }
+    }
+
+    /// What a start builds from the journal's lines, one line at a time.
+    private struct Loader {
+        let journal: IdempotencyJournal?
+        let indexKey: @Sendable (String) -> UInt64
+        let now: Double
+        let retention: Double
+        let logger: Logger
+        /// The parity of the file being read.
+        var file: UInt8 = 0
+        var entries: [String: Entry] = [:]
+        var index = IdempotencyIndex()
+        var expiryOrder: [(id: String, at: Double)] = []
+        /// Lines kept per file parity.
+        var kept = [0, 0]
+        var firstCurrent: Double?
+        var lastPrevious: Double?
+
+        init(journal: IdempotencyJournal?, indexKey: @escaping @Sendable (String) -> UInt64, now: Double, retention: Double, logger: Logger) {
+            self.journal = journal
+            self.indexKey = indexKey
+            self.now = now
+            self.retention = retention
+            self.logger = logger
+        }
+
+        /// One line, in file order: a later line of an id replaces an earlier one, as it always has.
+        mutating func add(_ line: UnsafeRawBufferPointer, at offset: Int64) {
+            let id: String
+            let at: Double
+            let sha256: String?
+            var stored: Stored?
+            if let scanned = IdempotencyJournalLine.scan(line) {
+                (id, at, sha256, stored) = (scanned.id, scanned.at, scanned.payloadSHA256, nil)
+            } else if let record = try? JSONValue.parse(line), let recordID = record["id"]?.stringValue,
+                let recordAt = record["at"]?.doubleValue, let outcome = IdempotencyStore.outcome(of: record)
+            {
+                (id, at, sha256, stored) = (recordID, recordAt, record["payload_sha256"]?.stringValue, .decoded(outcome))
+            } else {
+                // A damaged line is skipped: its task simply is not replayable.
+                return
+            }
+            guard now - at < retention else { return }
+            kept[Int(file)] += 1
+            if file == 0 {
+                if firstCurrent == nil { firstCurrent = at }
+            } else {
+                lastPrevious = max(lastPrevious ?? at, at)
+            }
+            let place = IdempotencyJournalLocation(offset: offset, length: Int32(line.count), file: file)
+            let key = indexKey(id)
+            let holder = index[key].map { lineID(at: $0.location) }
+            if stored == nil, journal != nil, entries[id] == nil, let slot = IdempotencyIndex.Slot(place, at: at) {
+                // Unless another id's line holds the key: this id is then kept whole, below.
+                if holder == nil || holder == id {
+                    index.replace(key, with: slot)
+                    return
+                }
+            }
+            if holder == id { index.remove(key) }
+            if stored == nil {
+                if journal != nil {
+                    stored = .journalled(place)
+                } else if let record = try? JSONValue.parse(line), let outcome = IdempotencyStore.outcome(of: record) {
+                    // No journal to read lines back from later: decoded now, as every start once did.
+                    stored = .decoded(outcome)
+                }
+            }
+            guard let stored else {
+                // The last line of the id does not decode: not replayable, whatever came before.
+                entries[id] = nil
+                return
+            }
+            entries[id] = .finished(stored, at: at, sha256: sha256.map(PayloadDigest.init))
+            expiryOrder.append((id, at))
+        }
+
+        /// The id of the line an index slot holds (a rare read: a key already taken at a start
+        /// means an id journalled twice, or two ids with one hash).
+        private func lineID(at location: IdempotencyJournalLocation) -> String? {
+            guard case .success(let line?)? = journal?.read(location) else { return nil }
+            return (try? JSONValue.parse(line))?["id"]?.stringValue
         }
     }
 
@@ -272,7 +277,7 @@ package actor IdempotencyStore {
     }
 
     /// A journal line's outcome: `{"id","at","outcome":{...}}`, or the previous release's `status`/`body`.
-    private static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
+    static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
         if let stored = record["outcome"] { return TaskOutcome.Kind(journalJSON: stored) }
         return record["body"].flatMap { TaskOutcome.Kind(legacyHTTPBody: $0) }
     }

@@ -99,9 +99,10 @@ struct ShipperTargetTests {
         #expect(try await ShipperHarness.eventually(timeout: .seconds(30)) {
             state = try ShipperHarness.localState(sidecar.auditDir)
             let delivered = Set(try collector.order(under: "audit/"))
-            return state.backlog.isEmpty && state.compressed.count == 1 && state.plain.count == 1 && Set(unshipped.compressed).isSubset(of: delivered)
+            // The sweep unlinks a segment, then its marker: wait for both, not between the two.
+            return state.backlog.isEmpty && state.compressed.count == 1 && state.plain.count == 1
+                && state.shipped == Set(state.compressed) && Set(unshipped.compressed).isSubset(of: delivered)
         }, "\(state)")
-        #expect(state.shipped == Set(state.compressed))
         for (name, digest) in digests {
             #expect(!FileManager.default.fileExists(atPath: sidecar.auditDir + "/" + name + ".shipped") || name == state.compressed.last)
             #expect(try ShipperHarness.sha256(file: collector.root + "/audit/" + name) == digest, "\(name) differs at the collector")

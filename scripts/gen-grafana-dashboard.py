@@ -164,11 +164,12 @@ panel("timeseries", "HTTP requests", "By handler and status code.",
       [(f'sum by (handler, code) (rate(beekeeper_http_requests_total{{{SEL}}}[$__rate_interval]))', "{{handler}} {{code}}")], unit="reqps")
 panel("timeseries", "CPU", "Seconds of CPU per second (1 = one core).",
       [(f'rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])', "{{instance}}")], unit="short")
-panel("timeseries", "Memory and descriptors", "Resident memory, open file descriptors, and what replay protection holds in memory: task ids kept 24 h for idempotent replay and nonces kept 2 x clock_skew. RSS that grows with these is expected (a few hundred bytes an id); RSS that grows without them is not.",
+panel("timeseries", "Memory and descriptors", "Resident memory, open file descriptors, and what replay protection holds: task ids kept 24 h for idempotent replay and nonces kept 2 x clock_skew in memory, and the idempotency journal's files on disk. RSS that grows with the ids and nonces is expected (about 70 bytes an id, 40 a nonce); RSS that grows without them is not. The journal holds at most about two days of outcomes: growth past that means its rotation is failing (the log says why).",
       [(f'process_resident_memory_bytes{{{SEL}}}', "{{instance}} RSS"), (f'process_open_fds{{{SEL}}}', "{{instance}} fds"),
-       (f'beekeeper_idempotency_ids{{{SEL}}}', "{{instance}} idempotency ids"), (f'beekeeper_auth_nonces{{{SEL}}}', "{{instance}} nonces")],
+       (f'beekeeper_idempotency_ids{{{SEL}}}', "{{instance}} idempotency ids"), (f'beekeeper_auth_nonces{{{SEL}}}', "{{instance}} nonces"),
+       (f'beekeeper_idempotency_journal_bytes{{{SEL}}}', "{{instance}} idempotency journal")],
       extra={"fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
-          {"matcher": {"id": "byRegexp", "options": ".*RSS"}, "properties": [{"id": "unit", "value": "bytes"}]}]}})
+          {"matcher": {"id": "byRegexp", "options": ".*(RSS|journal)"}, "properties": [{"id": "unit", "value": "bytes"}]}]}})
 
 # ColonyOS executor mode (SPEC section 11): only sidecars with a `colonies` section have these series.
 # Rates come from the recording rules in prometheus/rules (5 minute windows), so this row needs a

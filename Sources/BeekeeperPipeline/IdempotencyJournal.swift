@@ -58,6 +58,7 @@ final class IdempotencyJournal: AuditGroupFollower {
     private struct Appending {
         var current: File
         var previous: File?
+        var previousSize: Int64
         var end: Int64
         /// Task-path lines, by id, until ``takeLocation(of:)`` (right after their append returns).
         var unclaimed: [String: IdempotencyJournalLocation] = [:]
@@ -96,12 +97,19 @@ final class IdempotencyJournal: AuditGroupFollower {
             return nil
         }
         let previous = open(Self.previousPath(of: path), O_RDONLY | O_CLOEXEC)
+        let previousSize = previous >= 0 ? max(0, Int64(lseek(previous, 0, SEEK_END))) : 0
         self.path = path
         self.logger = logger
         self.faults = faults
         self.writing = Mutex(
-            Appending(current: File(fd: fd, parity: 0), previous: previous >= 0 ? File(fd: previous, parity: 1) : nil, end: Int64(end)))
+            Appending(
+                current: File(fd: fd, parity: 0), previous: previous >= 0 ? File(fd: previous, parity: 1) : nil,
+                previousSize: previousSize, end: Int64(end)))
     }
+
+    /// Bytes in both files (the `beekeeper_idempotency_journal_bytes` gauge): about two days of
+    /// outcomes at most while rotations succeed.
+    var bytesOnDisk: Int64 { writing.withLock { $0.end + $0.previousSize } }
 
     /// Makes the current file the previous one and starts an empty current file: the current file
     /// is synced, renamed over the previous one (whose ids must all have expired) and the new
@@ -127,6 +135,7 @@ final class IdempotencyJournal: AuditGroupFollower {
                 return "\(error)"
             }
             appending.previous = appending.current
+            appending.previousSize = appending.end
             appending.current = file
             appending.end = 0
             return nil

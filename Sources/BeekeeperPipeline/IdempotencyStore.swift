@@ -69,6 +69,8 @@ package actor IdempotencyStore {
     /// Ids remembered now, running or finished (the `beekeeper_idempotency_ids` gauge), readable
     /// without awaiting the actor: a scrape must not queue behind tasks.
     package nonisolated var rememberedIDs: Int { idCount.load(ordering: .relaxed) }
+    /// Bytes in the journal's files (the `beekeeper_idempotency_journal_bytes` gauge).
+    package nonisolated var journalBytes: Int64 { journal?.bytesOnDisk ?? 0 }
     /// Finished ids of `entries` in completion order, for expiry without scanning the whole map.
     private var expiryOrder: [(id: String, at: Double)] = []
     private var expiryHead = 0

@@ -137,6 +137,13 @@ public struct Sidecar: Sendable {
             [CollectedSample(labelValues: [], Double(pipeline.idempotency.rememberedIDs))]
         }
         metrics.registry.collector(
+            "beekeeper_idempotency_journal_bytes",
+            help: "Bytes in the idempotency journal's files (current and previous): about two days of outcomes at most; more means rotation is failing.",
+            type: .gauge, labelNames: []
+        ) {
+            [CollectedSample(labelValues: [], Double(pipeline.idempotency.journalBytes))]
+        }
+        metrics.registry.collector(
             "beekeeper_auth_nonces", help: "Request nonces remembered against replay (for 2 x auth.clock_skew).", type: .gauge, labelNames: []
         ) {
             [CollectedSample(labelValues: [], Double(verifier.rememberedNonces))]

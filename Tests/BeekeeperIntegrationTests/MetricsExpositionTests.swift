@@ -180,6 +180,9 @@ struct MetricsExpositionTests {
         // scrapes and /v1/stats are not signed.
         #expect(parsedText.value("beekeeper_idempotency_ids") == Double(jobs.count))
         #expect(parsedText.value("beekeeper_auth_nonces") == Double(jobs.count))
+        // The journal gauge is the file's size: every outcome's line is in it before its answer.
+        let journalSize = try #require(FileManager.default.attributesOfItem(atPath: sidecar.dataDir + "/state/idempotency.jsonl")[.size] as? Int)
+        #expect(journalSize > 0 && parsedText.value("beekeeper_idempotency_journal_bytes") == Double(journalSize))
         // /v1/stats tells the same window story as the gauges.
         #expect(stats["windows"]?.arrayValue?.count == 4)
         for window in stats["windows"]?.arrayValue ?? [] {

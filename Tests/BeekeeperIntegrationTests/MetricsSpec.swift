@@ -27,6 +27,7 @@ enum MetricsSpec {
         ("beekeeper_http_requests_total", "counter"),
         // Beside SPEC: what replay protection holds in memory (README "Metrics").
         ("beekeeper_idempotency_ids", "gauge"),
+        ("beekeeper_idempotency_journal_bytes", "gauge"),
         ("beekeeper_auth_nonces", "gauge"),
         // SPEC section 11: only with a `colonies` section.
         ("beekeeper_colonies_up", "gauge"),
@@ -45,7 +46,7 @@ enum MetricsSpec {
         "beekeeper_task_throughput_per_second", "beekeeper_task_error_ratio", "beekeeper_tasks_in_flight", "beekeeper_bee_up",
         "beekeeper_bee_restarts_total", "beekeeper_guardian_decisions_total", "beekeeper_audit_records_total",
         "beekeeper_audit_fsync_duration_seconds", "beekeeper_audit_last_seq", "beekeeper_http_requests_total",
-        "beekeeper_idempotency_ids", "beekeeper_auth_nonces",
+        "beekeeper_idempotency_ids", "beekeeper_idempotency_journal_bytes", "beekeeper_auth_nonces",
         "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds",
     ]
 

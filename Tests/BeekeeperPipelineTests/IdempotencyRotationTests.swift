@@ -81,6 +81,9 @@ struct IdempotencyRotationTests {
         #expect(await reopened.finished("d-0") == .blocked(reason: "d-0"))
         #expect(await reopened.finished("b-0") == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["idempotency.jsonl", "idempotency.jsonl.previous"])
+        // The gauge counts both files.
+        let sizes = try [path, previous].map { try IdempotencyJournalCompactionTests.size($0) }
+        #expect(reopened.journalBytes == Int64(sizes.reduce(0, +)) && sizes.allSatisfy { $0 > 0 })
     }
 
     @Test("a rotation that cannot sync is tried again a minute later; the journal goes on in its file meanwhile")

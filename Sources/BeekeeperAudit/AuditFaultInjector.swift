@@ -16,50 +16,32 @@ package final class AuditFaultInjector: Sendable {
     package init() {}
 
     /// The next `count` group writes write half their bytes, then fail with `code`.
-    package func failWrites(_ count: Int, errno code: Int32) {
-        state.withLock {
-            $0.failingWrites = count
-            $0.code = code
-        }
-    }
+    package func failWrites(_ count: Int, errno code: Int32) { arm(\.failingWrites, count, code) }
 
     /// The next `count` fdatasyncs fail with `code` (after the write succeeded).
-    package func failSyncs(_ count: Int, errno code: Int32) {
-        state.withLock {
-            $0.failingSyncs = count
-            $0.code = code
-        }
-    }
+    package func failSyncs(_ count: Int, errno code: Int32) { arm(\.failingSyncs, count, code) }
 
     /// The next `count` reads of lines back fail with `code` (the idempotency journal's replays).
-    package func failReads(_ count: Int, errno code: Int32) {
+    package func failReads(_ count: Int, errno code: Int32) { arm(\.failingReads, count, code) }
+
+    package func takeReadFault() -> Int32? { take(\.failingReads) }
+
+    /// nil to write normally, else the errno to fail with after a partial write.
+    package func takeWriteFault() -> Int32? { take(\.failingWrites) }
+
+    package func takeSyncFault() -> Int32? { take(\.failingSyncs) }
+
+    private func arm(_ failing: WritableKeyPath<State, Int>, _ count: Int, _ code: Int32) {
         state.withLock {
-            $0.failingReads = count
+            $0[keyPath: failing] = count
             $0.code = code
         }
     }
 
-    package func takeReadFault() -> Int32? {
+    private func take(_ failing: WritableKeyPath<State, Int>) -> Int32? {
         state.withLock { state -> Int32? in
-            guard state.failingReads > 0 else { return nil }
-            state.failingReads -= 1
-            return state.code
-        }
-    }
-
-    /// nil to write normally, else the errno to fail with after a partial write.
-    package func takeWriteFault() -> Int32? {
-        state.withLock { state -> Int32? in
-            guard state.failingWrites > 0 else { return nil }
-            state.failingWrites -= 1
-            return state.code
-        }
-    }
-
-    package func takeSyncFault() -> Int32? {
-        state.withLock { state -> Int32? in
-            guard state.failingSyncs > 0 else { return nil }
-            state.failingSyncs -= 1
+            guard state[keyPath: failing] > 0 else { return nil }
+            state[keyPath: failing] -= 1
             return state.code
         }
     }

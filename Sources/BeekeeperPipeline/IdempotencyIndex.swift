@@ -36,9 +36,7 @@ struct IdempotencyIndex {
     }
 
     private var slots: [UInt64: Slot] = [:]
-    /// Keys in the order they finished, for expiry without scanning the table.
-    private var order: [(key: UInt64, at: Double)] = []
-    private var head = 0
+    private var order = ExpiryOrder<UInt64>()
 
     /// The key of `id`: `Hasher` is seeded at random once per process, and the table is rebuilt
     /// from the journal at every start, so no key outlives the process that made it.
@@ -56,14 +54,14 @@ struct IdempotencyIndex {
     mutating func insert(_ key: UInt64, _ slot: Slot) -> Bool {
         guard slots[key] == nil else { return false }
         slots[key] = slot
-        order.append((key, slot.at))
+        order.append(key, at: slot.at)
         return true
     }
 
     /// Replaces the line of the id at `key` (a later journal line of the same id, at a start).
     mutating func replace(_ key: UInt64, with slot: Slot) {
         slots[key] = slot
-        order.append((key, slot.at))
+        order.append(key, at: slot.at)
     }
 
     mutating func remove(_ key: UInt64) {
@@ -72,15 +70,9 @@ struct IdempotencyIndex {
 
     /// Forgets the ids that finished `retention` seconds or more before `now`.
     mutating func expire(now: Double, retention: Double) {
-        while head < order.count, now - order[head].at >= retention {
-            let entry = order[head]
+        order.expire(now: now, retention: retention) { key, at in
             // Only the line this entry added: a later line of the key has its own entry.
-            if slots[entry.key]?.at == entry.at { slots[entry.key] = nil }
-            head += 1
-        }
-        if head > 1024, head * 2 > order.count {
-            order.removeFirst(head)
-            head = 0
+            if slots[key]?.at == at { slots[key] = nil }
         }
     }
 }

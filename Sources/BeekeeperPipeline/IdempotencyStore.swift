@@ -72,8 +72,7 @@ package actor IdempotencyStore {
     /// Bytes in the journal's files (the `beekeeper_idempotency_journal_bytes` gauge).
     package nonisolated var journalBytes: Int64 { journal?.bytesOnDisk ?? 0 }
     /// Finished ids of `entries` in completion order, for expiry without scanning the whole map.
-    private var expiryOrder: [(id: String, at: Double)] = []
-    private var expiryHead = 0
+    private var expiryOrder = ExpiryOrder<String>()
     private let retention: Double
     private let indexKey: @Sendable (String) -> UInt64
     private let clock: @Sendable () -> Double
@@ -170,7 +169,7 @@ package actor IdempotencyStore {
         var file: UInt8 = 0
         var entries: [String: Entry] = [:]
         var index = IdempotencyIndex()
-        var expiryOrder: [(id: String, at: Double)] = []
+        var expiryOrder = ExpiryOrder<String>()
         /// Lines kept per file parity.
         var kept = [0, 0]
         var firstCurrent: Double?
@@ -232,7 +231,7 @@ package actor IdempotencyStore {
                 return
             }
             entries[id] = .finished(stored, at: at, sha256: sha256.map(PayloadDigest.init))
-            expiryOrder.append((id, at))
+            expiryOrder.append(id, at: at)
         }
 
         /// The id of the line an index slot holds (a rare read: a key already taken at a start
@@ -377,7 +376,7 @@ package actor IdempotencyStore {
             return
         }
         entries[id] = .finished(line.map { .journalled($0) } ?? .decoded(outcome), at: at, sha256: claimedSHA256(id))
-        expiryOrder.append((id, at))
+        expiryOrder.append(id, at: at)
     }
 
     private func claimedSHA256(_ id: String) -> PayloadDigest? {
@@ -445,14 +444,8 @@ package actor IdempotencyStore {
                 journalStartedAt = now
             }
         }
-        while expiryHead < expiryOrder.count, now - expiryOrder[expiryHead].at >= retention {
-            let entry = expiryOrder[expiryHead]
-            if case .finished(_, let at, _)? = entries[entry.id], at == entry.at { entries[entry.id] = nil }
-            expiryHead += 1
-        }
-        if expiryHead > 1024, expiryHead * 2 > expiryOrder.count {
-            expiryOrder.removeFirst(expiryHead)
-            expiryHead = 0
+        expiryOrder.expire(now: now, retention: retention) { id, added in
+            if case .finished(_, let at, _)? = entries[id], at == added { entries[id] = nil }
         }
     }
 }

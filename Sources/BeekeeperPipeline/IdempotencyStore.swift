@@ -50,8 +50,8 @@ package actor IdempotencyStore {
 
     /// `sha256` is nil for journal lines written before digests were kept: those are not compared.
     private enum Entry {
-        case running(sha256: PayloadDigest)
-        case finished(Stored, at: Double, sha256: PayloadDigest?)
+        case running(sha256: String)
+        case finished(Stored, at: Double, sha256: String?)
     }
 
     /// Ids running now, and finished ids the compact index does not hold: an outcome no journal
@@ -230,7 +230,7 @@ package actor IdempotencyStore {
                 entries[id] = nil
                 return
             }
-            entries[id] = .finished(stored, at: at, sha256: sha256.map(PayloadDigest.init))
+            entries[id] = .finished(stored, at: at, sha256: sha256)
             expiryOrder.append(id, at: at)
         }
 
@@ -285,17 +285,16 @@ package actor IdempotencyStore {
 
     package func claim(_ id: String, payloadSHA256: String) -> Claim {
         expire()
-        let digest = PayloadDigest(payloadSHA256)
         switch entries[id] {
         case .running(let original)?:
-            return original == digest ? .running : .reused(originalSHA256: original.text)
+            return original == payloadSHA256 ? .running : .reused(originalSHA256: original)
         case .finished(let stored, _, let original)?:
-            if let original, original != digest { return .reused(originalSHA256: original.text) }
+            if let original, original != payloadSHA256 { return .reused(originalSHA256: original) }
             switch replay(of: id, stored) {
             case .outcome(let response): return .finished(response)
             case .unreadable: return .unreadable
             case .forgotten:
-                entries[id] = .running(sha256: digest)
+                entries[id] = .running(sha256: payloadSHA256)
                 return .claimed
             }
         case nil:
@@ -306,11 +305,11 @@ package actor IdempotencyStore {
                 case .anotherID: break  // the same hash, another id: this one is new
                 case .forgotten: index.remove(key)
                 case .outcome(let response, let original):
-                    if let original, PayloadDigest(original) != digest { return .reused(originalSHA256: original) }
+                    if let original, original != payloadSHA256 { return .reused(originalSHA256: original) }
                     return .finished(response)
                 }
             }
-            entries[id] = .running(sha256: digest)
+            entries[id] = .running(sha256: payloadSHA256)
             return .claimed
         }
     }
@@ -379,7 +378,7 @@ package actor IdempotencyStore {
         expiryOrder.append(id, at: at)
     }
 
-    private func claimedSHA256(_ id: String) -> PayloadDigest? {
+    private func claimedSHA256(_ id: String) -> String? {
         if case .running(let claimed)? = entries[id] { return claimed }
         return nil
     }
@@ -390,7 +389,7 @@ package actor IdempotencyStore {
     /// and `always`; this is for late outcomes and the modes whose appends nothing waits for.
     package func finish(_ id: String, outcome: TaskOutcome.Kind) async {
         let now = clock()
-        guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)?.text) else { return release(id) }
+        guard let line = Self.journalLine(id, outcome: outcome, at: now, payloadSHA256: claimedSHA256(id)) else { return release(id) }
         guard let journal else { return remember(id, outcome: outcome, at: now, line: nil) }
         switch journal.write(line) {
         case .failure(let failure):

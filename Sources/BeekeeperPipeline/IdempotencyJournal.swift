@@ -159,9 +159,10 @@ final class IdempotencyJournal: AuditGroupFollower {
         }
     }
 
-    /// The bytes of a line written earlier (``write(_:)``, or read at start); nil when its file is
-    /// gone or ends before it (cut short under the store), the errno when the read failed.
-    func read(_ location: IdempotencyJournalLocation) -> Result<[UInt8]?, IdempotencyJournalFailure> {
+    /// The line written earlier at `location` (``write(_:)``, or read at start), parsed; nil when
+    /// its file is gone, ends before it (cut short under the store) or it does not parse, the
+    /// errno when the read failed.
+    func record(at location: IdempotencyJournalLocation) -> Result<JSONValue?, IdempotencyJournalFailure> {
         if let code = faults?.takeReadFault() { return .failure(.init(errno: code)) }
         let file = writing.withLock { appending in
             appending.current.parity == location.file ? appending.current : appending.previous
@@ -170,7 +171,17 @@ final class IdempotencyJournal: AuditGroupFollower {
         var bytes = [UInt8](repeating: 0, count: Int(location.length))
         let count = bytes.withUnsafeMutableBytes { UnixIO.readAll(file.fd, $0, at: location.offset) }
         if count < 0 { return .failure(.init(errno: errno)) }
-        return .success(count == bytes.count ? bytes : nil)
+        return .success(count == bytes.count ? try? JSONValue.parse(bytes) : nil)
+    }
+
+    /// Cuts the current file back to `length`, synced: a start drops a torn last line (a crash
+    /// mid-write) this way, so the next line is not glued onto it. Nil on success, else the errno.
+    func cut(to length: Int64) -> Int32? {
+        writing.withLock { appending in
+            guard ftruncate(appending.current.fd, off_t(length)) == 0, fdatasync(appending.current.fd) == 0 else { return errno }
+            appending.end = length
+            return nil
+        }
     }
 
     /// Where the task-path line of `id` went (``groupDurable(_:done:)``), once; nil if its write

@@ -21,54 +21,17 @@ enum IdempotencyJournalReader {
         var failure: Int32?
     }
 
-    /// The file open for reading, or nil with `summary` saying why (nothing for a missing file).
-    private static func openForReading(_ path: String, _ summary: inout Summary) -> Int32? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno != ENOENT { summary.failure = errno }
-            return nil
-        }
-        summary.exists = true
-        return fd
-    }
-
-    /// Where the file's last whole line ends, read backwards from its end (a start checks for a
-    /// torn last line without reading the whole file for it).
-    static func tail(of path: String, chunk: Int = 1 << 16) -> Summary {
-        var summary = Summary()
-        guard let fd = openForReading(path, &summary) else { return summary }
-        defer { close(fd) }
-        let size = lseek(fd, 0, SEEK_END)
-        guard size >= 0 else {
-            summary.failure = errno
-            return summary
-        }
-        summary.size = Int64(size)
-        var buffer = [UInt8](repeating: 0, count: max(chunk, 1))
-        var end = Int64(size)
-        while end > 0 {
-            let start = max(0, end - Int64(buffer.count))
-            let count = Int(end - start)
-            let read = buffer.withUnsafeMutableBytes { UnixIO.readAll(fd, UnsafeMutableRawBufferPointer(rebasing: $0[..<count]), at: start) }
-            guard read == count else {
-                summary.failure = read < 0 ? errno : EIO
-                return summary
-            }
-            if let newline = buffer[..<count].lastIndex(of: UInt8(ascii: "\n")) {
-                summary.wholeLinesEnd = start + Int64(newline) + 1
-                return summary
-            }
-            end = start
-        }
-        return summary
-    }
-
     /// Calls `body` with each line (without its newline, empty lines skipped) and its offset, in
     /// file order; a last line without a newline is not passed.
     static func forEachLine(of path: String, chunk: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, Int64) -> Void) -> Summary {
         var summary = Summary()
-        guard let fd = openForReading(path, &summary) else { return summary }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno != ENOENT { summary.failure = errno }
+            return summary
+        }
         defer { close(fd) }
+        summary.exists = true
         var buffer = [UInt8](repeating: 0, count: max(chunk, 1))
         // `buffer[0..<carry]` is the start of a line begun in the previous chunk, at `base` in the file.
         var carry = 0

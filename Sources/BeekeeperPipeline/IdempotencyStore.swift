@@ -79,7 +79,6 @@ package actor IdempotencyStore {
     /// When the journal's current file got its first line still kept: it is rotated a retention
     /// later, when every line of the previous file has expired.
     private var journalStartedAt: Double
-    private let journalPath: String
     /// The journal file; outcomes on the task path reach it through their audit record's group
     /// commit (``IdempotencyJournal/groupDurable(_:done:)``), the others through ``finish(_:outcome:)``.
     nonisolated let journal: IdempotencyJournal?
@@ -102,7 +101,6 @@ package actor IdempotencyStore {
     ) {
         self.indexKey = indexKey
         self.clock = clock
-        self.journalPath = journalPath
         self.retention = Double(retention.components.seconds)
         self.logger = logger
         let now = clock()
@@ -111,25 +109,18 @@ package actor IdempotencyStore {
         // Rewriting a whole journal made every start pay a write and fsync of up to a day of
         // outcomes (seconds on a slow disk, issue 14), and reading it whole held it all in memory.
         let previousPath = IdempotencyJournal.previousPath(of: journalPath)
-        let tail = IdempotencyJournalReader.tail(of: journalPath)
-        if !tail.exists, tail.failure == nil {
+        let existed = access(journalPath, F_OK) == 0 || errno != ENOENT
+        if !existed {
             // Created durably, so its directory entry survives a power cut with the lines after it.
             do {
                 try DurableFile.createExclusively(journalPath, with: [], mode: 0o600)
             } catch {
                 logger.warning("could not create the idempotency journal", metadata: ["error": "\(error)"])
             }
-        } else if tail.failure == nil, tail.size > tail.wholeLinesEnd {
-            // A torn last line (a crash mid-write): cut, so the next line is not glued onto it.
-            let fd = open(journalPath, O_WRONLY | O_CLOEXEC)
-            if fd < 0 || ftruncate(fd, off_t(tail.wholeLinesEnd)) != 0 || fdatasync(fd) != 0 {
-                logger.warning("could not cut a torn line off the idempotency journal", metadata: ["errno": "\(errno)"])
-            }
-            if fd >= 0 { close(fd) }
         }
         let journal = IdempotencyJournal(path: journalPath, logger: logger, faults: faults)
         self.journal = journal
-        var loader = Loader(journal: journal, indexKey: indexKey, now: now, retention: self.retention, logger: logger)
+        var loader = Loader(journal: journal, indexKey: indexKey, now: now, retention: self.retention)
         for (path, file) in [(previousPath, UInt8(1)), (journalPath, 0)] {
             loader.file = file
             let read = IdempotencyJournalReader.forEachLine(of: path) { line, offset in loader.add(line, at: offset) }
@@ -140,6 +131,10 @@ package actor IdempotencyStore {
                 // Every id of the previous file has expired.
                 _ = unlink(previousPath)
             }
+            // A torn last line (a crash mid-write) is cut off, or the next line would be glued onto it.
+            if file == 0, read.failure == nil, read.size > read.wholeLinesEnd, let failed = journal?.cut(to: read.wholeLinesEnd) {
+                logger.warning("could not cut a torn line off the idempotency journal", metadata: ["errno": "\(failed)"])
+            }
         }
         entries = loader.entries
         index = loader.index
@@ -149,7 +144,7 @@ package actor IdempotencyStore {
         // rotated once that is a retention old, so the previous one holds only expired ids by then.
         journalStartedAt = max(loader.firstCurrent ?? now, loader.lastPrevious ?? -.infinity)
         idCount.store(entries.count + index.count, ordering: .relaxed)
-        if tail.exists, let journal {
+        if existed, let journal {
             // After a kill (not a power cut) the lines read may still be only in the page cache;
             // they answer replays from now on, so they must be durable.
             if let failed = journal.sync() {
@@ -164,7 +159,6 @@ package actor IdempotencyStore {
         let indexKey: @Sendable (String) -> UInt64
         let now: Double
         let retention: Double
-        let logger: Logger
         /// The parity of the file being read.
         var file: UInt8 = 0
         var entries: [String: Entry] = [:]
@@ -175,12 +169,11 @@ package actor IdempotencyStore {
         var firstCurrent: Double?
         var lastPrevious: Double?
 
-        init(journal: IdempotencyJournal?, indexKey: @escaping @Sendable (String) -> UInt64, now: Double, retention: Double, logger: Logger) {
+        init(journal: IdempotencyJournal?, indexKey: @escaping @Sendable (String) -> UInt64, now: Double, retention: Double) {
             self.journal = journal
             self.indexKey = indexKey
             self.now = now
             self.retention = retention
-            self.logger = logger
         }
 
         /// One line, in file order: a later line of an id replaces an earlier one, as it always has.
@@ -237,8 +230,8 @@ package actor IdempotencyStore {
         /// The id of the line an index slot holds (a rare read: a key already taken at a start
         /// means an id journalled twice, or two ids with one hash).
         private func lineID(at location: IdempotencyJournalLocation) -> String? {
-            guard case .success(let line?)? = journal?.read(location) else { return nil }
-            return (try? JSONValue.parse(line))?["id"]?.stringValue
+            guard case .success(let record?)? = journal?.record(at: location) else { return nil }
+            return record["id"]?.stringValue
         }
     }
 
@@ -278,7 +271,7 @@ package actor IdempotencyStore {
     }
 
     /// A journal line's outcome: `{"id","at","outcome":{...}}`, or the previous release's `status`/`body`.
-    static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
+    private static func outcome(of record: JSONValue) -> TaskOutcome.Kind? {
         if let stored = record["outcome"] { return TaskOutcome.Kind(journalJSON: stored) }
         return record["body"].flatMap { TaskOutcome.Kind(legacyHTTPBody: $0) }
     }
@@ -328,18 +321,16 @@ package actor IdempotencyStore {
     /// The outcome and claim digest of `id` read from the journal line at `location`.
     private func replay(of id: String, at location: IdempotencyJournalLocation) -> LineReplay {
         guard let journal else { return .unreadable }
-        let line: [UInt8]?
-        switch journal.read(location) {
+        let read: JSONValue?
+        switch journal.record(at: location) {
         case .failure(let failure):
             logger.error(
                 "idempotency journal read failed; the id is refused until it can be read",
                 metadata: ["task_id": "\(id)", "errno": "\(failure.errno)"])
             return .unreadable
-        case .success(let bytes): line = bytes
+        case .success(let record): read = record
         }
-        guard let record = line.flatMap({ try? JSONValue.parse($0) }), let outcome = Self.outcome(of: record),
-            let lineID = record["id"]?.stringValue
-        else {
+        guard let record = read, let outcome = Self.outcome(of: record), let lineID = record["id"]?.stringValue else {
             logger.warning("idempotency journal line unreadable; the id will not be replayed", metadata: ["task_id": "\(id)"])
             return .forgotten
         }
